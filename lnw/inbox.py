@@ -1,0 +1,231 @@
+"""What users drop in the inbox: finding items, naming their snapshot, keeping and refusing them.
+
+An item is an archive (LinkedIn's zip, or the folder it extracts to) or a follower list CSV.
+Items of one account with the same snapshot date form one snapshot, which is one Dagster
+partition keyed ``<account>:<YYYY-MM-DD>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import shutil
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+DEFAULT_ACCOUNT = "me"
+ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# The archive files the pipeline reads; everything else in an archive is listed as ignored.
+ARCHIVE_FILES = ("connections", "invitations", "messages")
+# Limits against hostile or broken zips: total unpacked size and compression ratio.
+MAX_UNCOMPRESSED_BYTES = 4 * 1024**3
+MAX_COMPRESSION_RATIO = 200
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_US_DATE = re.compile(r"(\d{2})-(\d{2})-(\d{4})")
+
+
+class ItemRefused(Exception):
+    """An inbox item that cannot be loaded; the message is the reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    path: Path
+    account: str
+    snapshot_date: dt.date
+    kind: str  # archive | follower_list
+    sha256: str
+
+    @property
+    def export_id(self) -> str:
+        return self.sha256[:16]
+
+    @property
+    def partition_key(self) -> str:
+        return partition_key(self.account, self.snapshot_date)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass
+class InboxScan:
+    items: list[InboxItem] = field(default_factory=list)
+    ignored: list[Path] = field(default_factory=list)
+
+
+def partition_key(account: str, snapshot_date: dt.date) -> str:
+    return f"{account}:{snapshot_date.isoformat()}"
+
+
+def parse_partition_key(key: str) -> tuple[str, dt.date]:
+    account, _, day = key.rpartition(":")
+    return account, dt.date.fromisoformat(day)
+
+
+def snapshot_date_of(path: Path) -> dt.date:
+    """A date in the name (``YYYY-MM-DD`` or LinkedIn's ``MM-DD-YYYY``), else the modification
+    date (UTC)."""
+    for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_US_DATE, (2, 0, 1))):
+        for match in pattern.finditer(path.name):
+            parts = [int(match.group(i + 1)) for i in order]
+            try:
+                return dt.date(*parts)
+            except ValueError:
+                continue
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
+
+
+def file_stem_kind(name: str) -> str | None:
+    """Which archive file a member name is: case, spaces and underscores, member-id and split
+    suffixes (``messages_1158443584.csv``, ``Connections_2.csv``) are all tolerated."""
+    stem = PurePosixPath(name).name
+    if not stem.lower().endswith(".csv"):
+        return None
+    base = re.sub(r"(_\d+)+$", "", stem[:-4]).replace(" ", "_").lower()
+    return base if base in ARCHIVE_FILES else None
+
+
+def _looks_like_archive_folder(folder: Path) -> bool:
+    return any(file_stem_kind(p.name) for p in folder.rglob("*.csv") if "__MACOSX" not in p.parts)
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _sha256_folder(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(_sha256_file(path).encode())
+    return digest.hexdigest()
+
+
+def _classify(path: Path) -> str | None:
+    name = path.name.lower()
+    if path.is_dir():
+        return "archive" if _looks_like_archive_folder(path) else None
+    if name.endswith(".zip"):
+        return "archive"
+    if name.endswith(".csv") and "follower" in name:
+        return "follower_list"
+    return None
+
+
+def scan_inbox(inbox: Path) -> InboxScan:
+    """Every item in the inbox, in a stable order. Files directly in the inbox belong to ``me``;
+    a folder is an account unless it is itself an extracted archive."""
+    scan = InboxScan()
+    if not inbox.exists():
+        return scan
+    places: list[tuple[str, Path]] = []
+    for entry in sorted(inbox.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir() and not _looks_like_archive_folder(entry):
+            places.extend((entry.name, child) for child in sorted(entry.iterdir()))
+        else:
+            places.append((DEFAULT_ACCOUNT, entry))
+    for account, path in places:
+        if path.name.startswith(".") or path.name == "__MACOSX":
+            continue
+        kind = _classify(path)
+        if kind is None or not ACCOUNT_NAME.match(account):
+            scan.ignored.append(path)
+            continue
+        digest = _sha256_folder(path) if path.is_dir() else _sha256_file(path)
+        scan.items.append(InboxItem(path, account, snapshot_date_of(path), kind, digest))
+    return scan
+
+
+def keep_in_archive(item: InboxItem, archive: Path) -> Path:
+    """Copy the item to ``archive/`` under its content hash before anything reads it."""
+    archive.mkdir(parents=True, exist_ok=True)
+    suffix = ".csv" if item.kind == "follower_list" else ".zip"
+    target = archive / f"{item.sha256}{suffix}"
+    if target.exists():
+        return target
+    partial = target.with_name(target.name + ".partial")
+    if item.path.is_dir():
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
+            for path in sorted(p for p in item.path.rglob("*") if p.is_file()):
+                bundle.write(path, path.relative_to(item.path).as_posix())
+    else:
+        shutil.copyfile(item.path, partial)
+    partial.replace(target)
+    return target
+
+
+def quarantine(item: InboxItem, quarantine_dir: Path, reason: str) -> Path:
+    """Move a refused item out of the inbox, with ``<name>.reason.txt`` beside it."""
+    folder = quarantine_dir / item.account
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / item.name
+    counter = 1
+    while target.exists():
+        target = folder / f"{item.path.stem}.{counter}{item.path.suffix}"
+        counter += 1
+    shutil.move(str(item.path), target)
+    reason_file = target.with_name(target.name + ".reason.txt")
+    reason_file.write_text(
+        f"{item.name} (account {item.account}, snapshot {item.snapshot_date}) was not loaded.\n"
+        f"Reason: {reason}\n"
+        "Fix the file and drop it in the inbox again; nothing from it was stored.\n"
+    )
+    return target
+
+
+def archive_members(item: InboxItem) -> Iterator[tuple[str, str, bytes]]:
+    """(file kind, member name, bytes) for each archive file the pipeline reads."""
+    if item.path.is_dir():
+        for path in sorted(item.path.rglob("*")):
+            if path.is_file() and "__MACOSX" not in path.parts:
+                kind = file_stem_kind(path.name)
+                if kind:
+                    yield kind, path.relative_to(item.path).as_posix(), path.read_bytes()
+        return
+    try:
+        bundle = zipfile.ZipFile(item.path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ItemRefused(f"{item.name} is not a readable zip archive ({exc})") from exc
+    with bundle:
+        members = bundle.infolist()
+        total = sum(m.file_size for m in members)
+        if total > MAX_UNCOMPRESSED_BYTES:
+            raise ItemRefused(
+                f"{item.name} would unpack to {total / 1024**3:.1f} GiB, over the "
+                f"{MAX_UNCOMPRESSED_BYTES / 1024**3:.0f} GiB limit (a zip bomb, or not an export)"
+            )
+        for member in members:
+            name = member.filename
+            if name.startswith(("/", "\\")) or ".." in PurePosixPath(name).parts:
+                raise ItemRefused(
+                    f"{item.name} holds {name!r}, a path outside the archive (zip-slip)"
+                )
+            ratio = member.file_size / max(member.compress_size, 1)
+            if member.file_size > 1024**2 and ratio > MAX_COMPRESSION_RATIO:
+                raise ItemRefused(
+                    f"{item.name}!{name} is compressed {ratio:.0f}:1, over the "
+                    f"{MAX_COMPRESSION_RATIO}:1 limit (a zip bomb?)"
+                )
+        for member in sorted(members, key=lambda m: m.filename):
+            if member.is_dir() or "__MACOSX" in PurePosixPath(member.filename).parts:
+                continue
+            kind = file_stem_kind(member.filename)
+            if kind:
+                try:
+                    data = bundle.read(member)
+                except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                    raise ItemRefused(
+                        f"{item.name}!{member.filename} cannot be read ({exc})"
+                    ) from exc
+                yield kind, member.filename, data

@@ -1,0 +1,100 @@
+"""Loading inbox items into the raw layer: keep, parse, store or quarantine, item by item."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+
+from lnw.home import Home
+from lnw.inbox import (
+    InboxItem,
+    ItemRefused,
+    archive_members,
+    keep_in_archive,
+    quarantine,
+    scan_inbox,
+)
+from transforms.connections import parse_connections
+from transforms.csv_reader import CsvTable
+from transforms.errors import ExportFormatError
+from transforms.followers import parse_followers
+from transforms.invitations import parse_invitations
+from transforms.messages import parse_messages
+from warehouse.raw import ExportRecord, ParsedFile, load_export, loaded_export_ids
+
+
+@dataclass
+class ItemOutcome:
+    item: InboxItem
+    status: str  # loaded | skipped | quarantined | unused
+    detail: str = ""
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def parse_item(item: InboxItem, email_salt: str) -> list[ParsedFile]:
+    """Every file of the item the pipeline uses, parsed; raises on the first bad one."""
+    parsed: list[ParsedFile] = []
+
+    def add(kind: str, source: str, table: CsvTable) -> None:
+        parsed.append(ParsedFile(kind, source, table.encoding, table.resaved, table.frame))
+
+    if item.kind == "follower_list":
+        add("followers", item.name, parse_followers(item.path.read_bytes(), source=item.name))
+        return parsed
+    for kind, member, data in archive_members(item):
+        source = f"{item.name}!{member}"
+        if kind == "connections":
+            table = parse_connections(data, source=source, email_salt=email_salt)
+        elif kind == "invitations":
+            table = parse_invitations(data, source=source)
+        else:
+            table = parse_messages(data, source=source)
+        add(kind, member, table)
+    return parsed
+
+
+def items_of_snapshot(home: Home, account: str, snapshot_date: dt.date) -> list[InboxItem]:
+    return [
+        i
+        for i in scan_inbox(home.inbox).items
+        if i.account == account and i.snapshot_date == snapshot_date
+    ]
+
+
+def ingest_snapshot_items(
+    home: Home, con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
+) -> list[ItemOutcome]:
+    """Load the snapshot's new items. A bad item is quarantined and the others still load;
+    an item already loaded (same content hash) is skipped."""
+    outcomes = []
+    loaded = loaded_export_ids(con)
+    for item in items_of_snapshot(home, account, snapshot_date):
+        if item.export_id in loaded:
+            outcomes.append(ItemOutcome(item, "skipped", "already loaded"))
+            continue
+        archived = keep_in_archive(item, home.archive)
+        try:
+            files = parse_item(item, home.email_salt)
+        except (ExportFormatError, ItemRefused) as exc:
+            moved = quarantine(item, home.quarantine, str(exc))
+            outcomes.append(ItemOutcome(item, "quarantined", f"{exc} (moved to {moved})"))
+            continue
+        if not files:
+            outcomes.append(
+                ItemOutcome(item, "unused", "holds no Connections, Invitations or messages file")
+            )
+            continue
+        record = ExportRecord(
+            export_id=item.export_id,
+            account=item.account,
+            snapshot_date=item.snapshot_date,
+            item_name=item.name,
+            item_kind=item.kind,
+            content_sha256=item.sha256,
+            archive_path=archived.relative_to(home.root).as_posix(),
+        )
+        rows = load_export(con, record, files)
+        outcomes.append(ItemOutcome(item, "loaded", "", rows))
+    return outcomes

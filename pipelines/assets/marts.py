@@ -1,0 +1,164 @@
+"""Marts: reach, messaging capacity and relevance per snapshot; the public analytics views."""
+
+import datetime as dt
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from pipelines.assets.core import RELATIONSHIP_HISTORY
+from pipelines.resources import WAREHOUSE_POOL, LnwSettings
+from transforms import metrics
+from transforms.relevance import IdealCustomerProfile, score_relevance
+from warehouse.database import publish_read_copy
+from warehouse.history import read_relationship_snapshot
+from warehouse.marts import (
+    earlier_pending_outbound,
+    latest_snapshot_dates,
+    previous_snapshot_date,
+    snapshot_facts,
+    stale_snapshots,
+    write_marts,
+)
+
+MART_KEYS = {
+    name: dg.AssetKey(["marts", name])
+    for name in ("reach", "messaging_capacity", "network_relevance", "contact_relevance")
+}
+ANALYTICS_VIEWS = (
+    "current_relationships",
+    "relationship_history",
+    "reach",
+    "messaging_capacity",
+    "network_relevance",
+)
+MART_DESCRIPTIONS = {
+    "reach": "Followers, connections, class counts, audience and change since the previous "
+    "snapshot, per account and snapshot.",
+    "messaging_capacity": "Whom the account can message, active and dormant connections, "
+    "pending invitations and headroom under the 30,000-connection cap.",
+    "network_relevance": "Share of connections and followers matching the ICP, overall and "
+    "among connections of the last 90 days.",
+    "contact_relevance": "ICP score of every person at each account's latest snapshot.",
+}
+
+
+def _facts(row: dict) -> metrics.SnapshotFacts:
+    return metrics.SnapshotFacts(**row)
+
+
+def snapshot_metrics(
+    con: duckdb.DuckDBPyConnection,
+    account: str,
+    day: dt.date,
+    icp: IdealCustomerProfile,
+    weekly_invitations: int,
+) -> tuple[dict, dict, dict, pl.DataFrame]:
+    facts = _facts(snapshot_facts(con, account, day))
+    current = score_relevance(read_relationship_snapshot(con, account, day), icp)
+    before = previous_snapshot_date(con, account, day)
+    previous = previous_facts = None
+    if before is not None:
+        previous = read_relationship_snapshot(con, account, before)
+        previous_facts = _facts(snapshot_facts(con, account, before))
+    pending = earlier_pending_outbound(con, account, day)
+    return (
+        metrics.reach(facts, current, previous, previous_facts),
+        metrics.messaging_capacity(facts, current, pending, weekly_invitations=weekly_invitations),
+        metrics.network_relevance(facts, current),
+        current,
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            key,
+            deps=[RELATIONSHIP_HISTORY],
+            description=MART_DESCRIPTIONS[name],
+            group_name="marts",
+            kinds={"polars", "duckdb"},
+        )
+        for name, key in MART_KEYS.items()
+    ],
+    pool=WAREHOUSE_POOL,
+    can_subset=False,
+)
+def marts(context: dg.AssetExecutionContext, lnw: LnwSettings):
+    """Recompute the metrics of every snapshot whose inputs changed (a new snapshot, and the
+    one after it, whose changes are measured against it), or of all snapshots when the ICP or
+    the invitation budget changed."""
+    icp, icp_file = lnw.profile()
+    wanted = {"icp": icp.fingerprint, "weekly_invitations": str(lnw.weekly_invitations)}
+    with lnw.warehouse() as con:
+        stale = stale_snapshots(con, wanted)
+        latest = latest_snapshot_dates(con)
+        rows: dict[str, list[dict]] = {t: [] for t in ("reach", "capacity", "relevance")}
+        contacts: dict[str, pl.DataFrame] = {}
+        for account, day in stale:
+            reach, capacity, relevance, scored = snapshot_metrics(
+                con, account, day, icp, lnw.weekly_invitations
+            )
+            rows["reach"].append(reach)
+            rows["capacity"].append(capacity)
+            rows["relevance"].append(relevance)
+            if latest.get(account) == day:
+                contacts[account] = scored.select(
+                    pl.lit(account).alias("account"),
+                    pl.lit(day).alias("snapshot_date"),
+                    "person_key",
+                    "relevance_score",
+                    "is_relevant",
+                )
+        tables = {
+            "marts.reach": pl.DataFrame(rows["reach"]),
+            "marts.messaging_capacity": pl.DataFrame(rows["capacity"]),
+            "marts.network_relevance": pl.DataFrame(rows["relevance"]),
+        }
+        write_marts(con, stale, tables, contacts, wanted)
+        totals = {
+            name: con.execute(f"SELECT count(*) FROM marts.{name}").fetchall()[0][0]
+            for name in MART_KEYS
+        }
+    context.log.info(f"marts recomputed for {len(stale)} snapshot(s) with ICP {icp_file}")
+    for name, key in MART_KEYS.items():
+        yield dg.MaterializeResult(
+            asset_key=key,
+            metadata={
+                "rows": totals[name],
+                "snapshots_recomputed": len(stale),
+                "icp_file": str(icp_file),
+                "icp_fingerprint": icp.fingerprint,
+            },
+        )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["analytics", view],
+            deps=[*MART_KEYS.values(), RELATIONSHIP_HISTORY],
+            description=f"Public SQL view analytics.{view} (the contract in DESIGN.md).",
+            group_name="analytics",
+            kinds={"duckdb"},
+        )
+        for view in ANALYTICS_VIEWS
+    ],
+    pool=WAREHOUSE_POOL,
+    can_subset=False,
+)
+def analytics_views(context: dg.AssetExecutionContext, lnw: LnwSettings):
+    """The contract views, published: after this step the read copy of the warehouse that
+    `lnw sql` and other clients query is replaced, atomically."""
+    home = lnw.paths
+    with lnw.warehouse() as con:
+        counts = {
+            view: con.execute(f"SELECT count(*) FROM analytics.{view}").fetchall()[0][0]
+            for view in ANALYTICS_VIEWS
+        }
+        published = publish_read_copy(con, home.warehouse, home.published)
+    for view in ANALYTICS_VIEWS:
+        yield dg.MaterializeResult(
+            asset_key=dg.AssetKey(["analytics", view]),
+            metadata={"rows": counts[view], "published_copy": str(published)},
+        )

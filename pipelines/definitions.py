@@ -1,0 +1,28 @@
+"""The one Definitions object: loaded by workspace.yaml (UI, daemon) and by the lnw CLI."""
+
+import dagster as dg
+
+from pipelines.assets.core import relationship_history, relationship_snapshots
+from pipelines.assets.ingest import INBOX, raw_exports
+from pipelines.assets.marts import analytics_views, marts
+from pipelines.checks import ALL_CHECKS
+from pipelines.jobs import ingest_job, refresh_marts_job
+from pipelines.resources import settings_from_environment
+from pipelines.schedules import weekly_marts_refresh
+from pipelines.sensors import inbox_sensor, refresh_marts_after_load
+
+defs = dg.Definitions(
+    assets=[
+        INBOX,
+        raw_exports,
+        relationship_snapshots,
+        relationship_history,
+        marts,
+        analytics_views,
+    ],
+    asset_checks=ALL_CHECKS,
+    jobs=[ingest_job, refresh_marts_job],
+    sensors=[inbox_sensor, refresh_marts_after_load],
+    schedules=[weekly_marts_refresh],
+    resources={"lnw": settings_from_environment()},
+)

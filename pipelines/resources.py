@@ -1,0 +1,59 @@
+"""The one resource every asset uses: where the home is and the settings the metrics need."""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import yaml
+
+from lnw.home import Home, icp_path
+from transforms.metrics import DEFAULT_WEEKLY_INVITATIONS
+from transforms.relevance import IdealCustomerProfile
+from warehouse.database import connect
+
+# Every step that opens the DuckDB file takes a slot in this pool (limit 1 in the home's
+# dagster.yaml): DuckDB allows one process at a time, even for reading.
+WAREHOUSE_POOL = "warehouse"
+
+
+class LnwSettings(dg.ConfigurableResource):
+    """Home folder (``LNW_HOME``), ICP file (``LNW_ICP``) and weekly invitation budget."""
+
+    home: str = ""
+    icp: str = ""
+    weekly_invitations: int = DEFAULT_WEEKLY_INVITATIONS
+
+    @property
+    def paths(self) -> Home:
+        return Home.resolve(self.home or None).ensure()
+
+    @contextmanager
+    def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = connect(self.paths.warehouse)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def profile(self) -> tuple[IdealCustomerProfile, Path]:
+        path = icp_path(self.paths, self.icp or None)
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ValueError(f"ICP file {path} cannot be read: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ValueError(f"ICP file {path} must be a YAML mapping of keys to lists")
+        return IdealCustomerProfile.from_mapping(data, source=str(path)), path
+
+
+def settings_from_environment() -> LnwSettings:
+    return LnwSettings(
+        home=os.environ.get("LNW_HOME", ""),
+        icp=os.environ.get("LNW_ICP", ""),
+        weekly_invitations=int(
+            os.environ.get("LNW_WEEKLY_INVITATIONS", DEFAULT_WEEKLY_INVITATIONS)
+        ),
+    )

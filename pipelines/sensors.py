@@ -1,0 +1,52 @@
+"""The inbox sensor, and the marts refresh that follows every successful load."""
+
+import hashlib
+import os
+from collections import defaultdict
+
+import dagster as dg
+
+from lnw.inbox import scan_inbox
+from pipelines.jobs import ingest_job, refresh_marts_job
+from pipelines.partitions import snapshots
+from pipelines.resources import LnwSettings
+
+
+@dg.sensor(
+    job=ingest_job,
+    minimum_interval_seconds=int(os.environ.get("LNW_SENSOR_INTERVAL", "60")),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Registers a partition for each new (account, snapshot date) in the inbox and "
+    "launches its load. Run keys hash the items' contents: nothing runs twice, and a changed "
+    "file is a new run.",
+)
+def inbox_sensor(context: dg.SensorEvaluationContext, lnw: LnwSettings):
+    # Reads only the file system: the warehouse may be locked by a running load.
+    by_partition: dict[str, list[str]] = defaultdict(list)
+    for item in scan_inbox(lnw.paths.inbox).items:
+        by_partition[item.partition_key].append(item.sha256)
+    known = set(context.instance.get_dynamic_partitions(snapshots.name))
+    new_keys = sorted(set(by_partition) - known)
+    requests = [
+        dg.RunRequest(
+            run_key=f"{key}@{hashlib.sha256(''.join(sorted(hashes)).encode()).hexdigest()[:16]}",
+            partition_key=key,
+            tags={"lnw/trigger": "inbox"},
+        )
+        for key, hashes in sorted(by_partition.items())
+    ]
+    return dg.SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=[snapshots.build_add_request(new_keys)] if new_keys else [],
+    )
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[ingest_job],
+    request_job=refresh_marts_job,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="After a snapshot loads, recompute the metrics that depend on it.",
+)
+def refresh_marts_after_load(context: dg.RunStatusSensorContext):
+    return dg.RunRequest(tags={"lnw/trigger": f"after {context.dagster_run.run_id[:8]}"})

@@ -1,0 +1,146 @@
+"""One CSV reader for every export file: encodings, preambles, delimiters and header aliases.
+
+LinkedIn's files are RFC 4180 CSV, but users hand us re-saves: a BOM, UTF-16 with tabs,
+cp1252 or MacRoman from spreadsheets, CRLF, a preamble that became ``Notes:,,``. The reader
+finds the header by name instead of by position, so columns that come and go between export
+years are harmless.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+
+import polars as pl
+
+from transforms.errors import ExportFormatError
+
+# How far down a file the header may sit: Connections.csv has a three-line preamble.
+_HEADER_SEARCH_LINES = 20
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """A decoded export: all columns as strings, renamed to the caller's canonical names."""
+
+    frame: pl.DataFrame
+    encoding: str
+    # A spreadsheet re-save (legacy encoding) is loaded but flagged: its dates may be rewritten.
+    resaved: bool
+
+
+def decode_export(data: bytes, source: str) -> tuple[str, str, bool]:
+    """Return (text, encoding, resaved). UTF-8 is the native encoding of every export."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig", False
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16", False
+        except UnicodeDecodeError as exc:
+            raise ExportFormatError(source, f"has a UTF-16 mark but is not UTF-16 ({exc})") from exc
+    if b"\x00" in data[:4096]:
+        raise ExportFormatError(
+            source,
+            "contains NUL bytes: it is binary, or UTF-16 without a byte-order mark. "
+            "Re-export it from LinkedIn or save it as UTF-8 CSV.",
+        )
+    try:
+        return data.decode("utf-8"), "utf-8", False
+    except UnicodeDecodeError:
+        pass
+    # Excel on macOS writes MacRoman, on Windows cp1252. MacRoman decodes any byte, so it only
+    # wins when it explains bytes that cp1252 leaves undefined.
+    try:
+        return data.decode("cp1252"), "cp1252", True
+    except UnicodeDecodeError:
+        return data.decode("mac_roman"), "mac_roman", True
+
+
+def _normalize_header(name: str) -> str:
+    return " ".join(name.strip().strip('"').replace("_", " ").lower().split())
+
+
+def _sniff_delimiter(line: str) -> str:
+    counts = {d: line.count(d) for d in (",", "\t", ";")}
+    return max(counts, key=lambda d: counts[d])
+
+
+def read_export_csv(
+    data: bytes,
+    *,
+    source: str,
+    columns: dict[str, tuple[str, ...]],
+    required: tuple[str, ...],
+) -> CsvTable:
+    """Parse ``data`` into a frame whose columns are the keys of ``columns``.
+
+    ``columns`` maps each canonical name to its accepted header aliases (case, spaces and
+    underscores ignored). Columns absent from the file come back as all-null; a missing
+    ``required`` column is an error naming what was found.
+    """
+    if not data.strip():
+        raise ExportFormatError(source, "is empty")
+    text, encoding, resaved = decode_export(data, source)
+    lines = text.splitlines(keepends=True)
+    aliases = {_normalize_header(a): name for name, names in columns.items() for a in names}
+
+    header_index = None
+    for index, line in enumerate(lines[:_HEADER_SEARCH_LINES]):
+        delimiter = _sniff_delimiter(line)
+        cells = next(csv.reader([line], delimiter=delimiter), [])
+        found = {aliases.get(_normalize_header(c)) for c in cells}
+        if all(name in found for name in required):
+            header_index = index
+            break
+    if header_index is None:
+        first = lines[0].strip()[:120] if lines else ""
+        raise ExportFormatError(
+            source,
+            f"no header with the columns {', '.join(required)} in its first "
+            f"{_HEADER_SEARCH_LINES} lines (first line: {first!r})",
+        )
+
+    body = "".join(lines[header_index:])
+    try:
+        frame = pl.read_csv(
+            body.encode("utf-8"),
+            separator=delimiter,
+            infer_schema=False,
+            quote_char='"',
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise _locate_csv_error(body, delimiter, source, exc) from exc
+
+    rename: dict[str, str] = {}
+    for original in frame.columns:
+        name = aliases.get(_normalize_header(original))
+        if name is not None and name not in rename.values():
+            rename[original] = name
+    frame = frame.select([pl.col(o).alias(n) for o, n in rename.items()])
+    missing = [n for n in columns if n not in frame.columns]
+    frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(n) for n in missing)
+    frame = frame.select(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("row_number"),
+        *[pl.col(n).str.strip_chars().replace("", None).alias(n) for n in columns],
+    )
+    return CsvTable(frame=frame, encoding=encoding, resaved=resaved)
+
+
+def _locate_csv_error(body: str, delimiter: str, source: str, exc: Exception) -> ExportFormatError:
+    """Polars says a row is malformed but not which one; the csv module finds it for people."""
+    reader = csv.reader(io.StringIO(body), delimiter=delimiter)
+    try:
+        header = next(reader)
+        for row_number, row in enumerate(reader, start=1):
+            if row and len(row) != len(header):
+                return ExportFormatError(
+                    source,
+                    f"has {len(row)} fields where the header has {len(header)}",
+                    row=row_number,
+                )
+    except csv.Error as csv_exc:
+        return ExportFormatError(source, f"is not valid CSV ({csv_exc})", row=reader.line_num)
+    return ExportFormatError(source, f"is not valid CSV ({exc})")

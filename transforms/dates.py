@@ -1,0 +1,68 @@
+"""Per-file date formats. Each LinkedIn file has its own, and spreadsheets rewrite them."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.errors import ExportFormatError
+
+# Connections.csv: "27 Nov 2026"; 2018 exports: "1/8/18, 6:14 PM"; then what Excel writes
+# when a user re-saves the file ("5-Jan-26", "1/5/2026", "1/5/26", ISO).
+CONNECTED_ON_FORMATS = (
+    "%d %b %Y",
+    "%m/%d/%y, %I:%M %p",
+    "%d-%b-%y",
+    "%m/%d/%Y",
+    "%m/%d/%y",
+    "%Y-%m-%d",
+)
+# Invitations.csv "Sent At": US order, 12-hour clock, no timezone.
+SENT_AT_FORMATS = ("%m/%d/%y, %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%y %H:%M", "%Y-%m-%d %H:%M:%S")
+# messages.csv "DATE": explicit UTC since 2022; ISO without zone in 2020; US form in 2018.
+MESSAGE_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S UTC",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%m/%d/%y, %I:%M %p",
+)
+# Scraper follow dates vary by tool; unknown forms become null rather than an error.
+FOLLOWED_AT_FORMATS = (
+    "%Y-%m-%d",
+    "%Y-%m-%dT%H:%M:%S%.fZ",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%d %b %Y",
+    "%m/%d/%Y",
+)
+
+
+def parse_column(
+    frame: pl.DataFrame,
+    column: str,
+    formats: tuple[str, ...],
+    dtype: type[pl.Date] | type[pl.Datetime],
+    *,
+    source: str,
+    strict: bool = True,
+) -> pl.DataFrame:
+    """Replace the text ``column`` by its parsed value, trying ``formats`` in order.
+
+    With ``strict``, the first non-empty value that no format reads is an error naming its row.
+    """
+    text = pl.col(column)
+    parsed = pl.coalesce(
+        [text.str.strptime(dtype, fmt, strict=False, exact=True) for fmt in formats]
+    )
+    result = frame.with_columns(parsed.alias(f"__{column}"))
+    if strict:
+        bad = result.filter(pl.col(column).is_not_null() & pl.col(f"__{column}").is_null())
+        if not bad.is_empty():
+            row = bad.row(0, named=True)
+            raise ExportFormatError(
+                source,
+                f"column {column!r} has {row[column]!r}, which is not a date in any format "
+                f"this file uses ({', '.join(formats[:2])})",
+                row=row["row_number"],
+            )
+    return result.drop(column).rename({f"__{column}": column}).select(frame.columns)

@@ -1,0 +1,63 @@
+"""messages.csv: who wrote to whom and when. Bodies, subjects and names are never kept."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.csv_reader import CsvTable, read_export_csv
+from transforms.dates import MESSAGE_DATE_FORMATS, parse_column
+
+COLUMNS = {
+    "conversation_id": ("CONVERSATION ID",),
+    "conversation_title": ("CONVERSATION TITLE",),
+    "sender_name": ("FROM",),
+    "sender_url": ("SENDER PROFILE URL",),
+    # TO joins display names that themselves contain commas: never split it.
+    "to_names": ("TO",),
+    "recipient_urls": ("RECIPIENT PROFILE URLS",),
+    "sent_at": ("DATE",),
+    "subject": ("SUBJECT",),
+    "content": ("CONTENT",),
+    "folder": ("FOLDER",),
+    "is_message_draft": ("IS MESSAGE DRAFT",),
+    "is_conversation_draft": ("IS CONVERSATION DRAFT",),
+}
+
+RAW_SCHEMA = {
+    "row_number": pl.Int64,
+    "conversation_id": pl.String,
+    "sender_url": pl.String,
+    "recipient_urls": pl.List(pl.String),
+    "sent_at": pl.Datetime("us", "UTC"),
+    "is_draft": pl.Boolean,
+    "is_sponsored": pl.Boolean,
+}
+
+
+def parse_messages(data: bytes, *, source: str) -> CsvTable:
+    """One row per message, with the facts the messaging metrics need and nothing else."""
+    table = read_export_csv(
+        data, source=source, columns=COLUMNS, required=("sender_name", "sent_at")
+    )
+    frame = parse_column(
+        table.frame, "sent_at", MESSAGE_DATE_FORMATS, pl.Datetime("us"), source=source
+    )
+    is_yes = pl.col("is_message_draft").str.to_lowercase().is_in(["yes", "true"])
+    conversation_draft = pl.col("is_conversation_draft").str.to_lowercase().is_in(["yes", "true"])
+    frame = frame.select(
+        "row_number",
+        "conversation_id",
+        "sender_url",
+        pl.col("recipient_urls")
+        .str.split(",")
+        .list.eval(pl.element().str.strip_chars())
+        .list.eval(pl.element().filter(pl.element() != "")),
+        pl.col("sent_at").dt.replace_time_zone("UTC"),
+        (is_yes.fill_null(False) | conversation_draft.fill_null(False)).alias("is_draft"),
+        # Sponsored InMail and Premium promotions have no sender profile.
+        (
+            (pl.col("conversation_title") == "Sponsored Conversation").fill_null(False)
+            | pl.col("sender_url").is_null()
+        ).alias("is_sponsored"),
+    )
+    return CsvTable(frame=frame.cast(RAW_SCHEMA), encoding=table.encoding, resaved=table.resaved)

@@ -1,0 +1,121 @@
+"""Marts layer: per-snapshot metrics, recomputed only for snapshots whose inputs changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import polars as pl
+
+from warehouse.database import insert_frame, query_frame, transaction
+
+MART_TABLES = ("marts.reach", "marts.messaging_capacity", "marts.network_relevance")
+
+
+def settings(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("SELECT name, value FROM marts.settings").fetchall())
+
+
+def stale_snapshots(
+    con: duckdb.DuckDBPyConnection, wanted_settings: dict[str, str]
+) -> list[tuple[str, dt.date]]:
+    """Merged snapshots whose metrics are missing or out of date; all of them when the
+    settings (the ICP, the invitation budget) changed since the last refresh."""
+    everything = settings(con) != wanted_settings
+    return con.execute(
+        "SELECT account, snapshot_date FROM core.snapshots "
+        "WHERE merged_at IS NOT NULL AND (marts_stale OR ?) ORDER BY account, snapshot_date",
+        [everything],
+    ).fetchall()
+
+
+def snapshot_facts(
+    con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
+) -> dict | None:
+    row = con.execute(
+        "SELECT account, snapshot_date, unidentified_connections, has_follower_list, "
+        "has_invitations, has_messages FROM core.snapshots "
+        "WHERE account = ? AND snapshot_date = ? AND merged_at IS NOT NULL",
+        [account, snapshot_date],
+    ).fetchall()
+    if not row:
+        return None
+    row = row[0]
+    keys = (
+        "account",
+        "snapshot_date",
+        "unidentified_connections",
+        "has_follower_list",
+        "has_invitations",
+        "has_messages",
+    )
+    return dict(zip(keys, row, strict=True))
+
+
+def previous_snapshot_date(
+    con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
+) -> dt.date | None:
+    return con.execute(
+        "SELECT max(snapshot_date) FROM core.snapshots "
+        "WHERE account = ? AND snapshot_date < ? AND merged_at IS NOT NULL",
+        [account, snapshot_date],
+    ).fetchall()[0][0]
+
+
+def latest_snapshot_dates(con: duckdb.DuckDBPyConnection) -> dict[str, dt.date]:
+    return dict(
+        con.execute(
+            "SELECT account, max(snapshot_date) FROM core.snapshots "
+            "WHERE merged_at IS NOT NULL GROUP BY account"
+        ).fetchall()
+    )
+
+
+def earlier_pending_outbound(
+    con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
+) -> pl.DataFrame:
+    """Outbound invitations still pending in the account's earlier snapshots."""
+    return query_frame(
+        con,
+        "SELECT person_key, max(invitation_sent_at) AS invitation_sent_at "
+        "FROM core.relationship_snapshots "
+        "WHERE account = ? AND snapshot_date < ? AND invitation = 'outbound' "
+        "AND NOT is_connection GROUP BY person_key",
+        [account, snapshot_date],
+    )
+
+
+def write_marts(
+    con: duckdb.DuckDBPyConnection,
+    snapshots: list[tuple[str, dt.date]],
+    tables: dict[str, pl.DataFrame],
+    contact_relevance: dict[str, pl.DataFrame],
+    new_settings: dict[str, str],
+) -> None:
+    """Replace the metrics of ``snapshots`` and the latest per-contact relevance, atomically."""
+    keys = pl.DataFrame(
+        {"account": [a for a, _ in snapshots], "snapshot_date": [d for _, d in snapshots]},
+        schema={"account": pl.String, "snapshot_date": pl.Date},
+    )
+    with transaction(con):
+        con.register("__keys", keys.to_arrow())
+        try:
+            for table in MART_TABLES:
+                con.execute(
+                    f"DELETE FROM {table} WHERE (account, snapshot_date) IN "
+                    "(SELECT (account, snapshot_date) FROM __keys)"
+                )
+            con.execute(
+                "UPDATE core.snapshots SET marts_stale = false WHERE (account, snapshot_date) IN "
+                "(SELECT (account, snapshot_date) FROM __keys)"
+            )
+        finally:
+            con.unregister("__keys")
+        for table, frame in tables.items():
+            insert_frame(con, table, frame)
+        for account, frame in contact_relevance.items():
+            con.execute("DELETE FROM marts.contact_relevance WHERE account = ?", [account])
+            insert_frame(con, "marts.contact_relevance", frame)
+        con.execute("DELETE FROM marts.settings")
+        for name, value in sorted(new_settings.items()):
+            con.execute("INSERT INTO marts.settings VALUES (?, ?)", [name, value])

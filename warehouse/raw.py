@@ -1,0 +1,114 @@
+"""Raw layer: exports as they were read, append-only, each row with its export and row number."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from warehouse.database import insert_frame, query_frame, transaction
+
+RAW_TABLES = {
+    "connections": "raw.connections",
+    "invitations": "raw.invitations",
+    "messages": "raw.messages",
+    "followers": "raw.followers",
+}
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    export_id: str
+    account: str
+    snapshot_date: dt.date
+    item_name: str
+    item_kind: str
+    content_sha256: str
+    archive_path: str
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    file_kind: str  # a key of RAW_TABLES
+    source_file: str
+    encoding: str
+    resaved: bool
+    frame: pl.DataFrame
+
+
+def loaded_export_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("SELECT export_id FROM raw.exports").fetchall()}
+
+
+def load_export(
+    con: duckdb.DuckDBPyConnection, export: ExportRecord, files: list[ParsedFile]
+) -> dict[str, int]:
+    """Store one inbox item in one transaction; loading an already stored item does nothing."""
+    counts: dict[str, int] = {}
+    with transaction(con):
+        already = con.execute(
+            "SELECT count(*) FROM raw.exports WHERE export_id = ?", [export.export_id]
+        ).fetchall()[0][0]
+        if already:
+            return counts
+        con.execute(
+            "INSERT INTO raw.exports VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+            [
+                export.export_id,
+                export.account,
+                export.snapshot_date,
+                export.item_name,
+                export.item_kind,
+                export.content_sha256,
+                export.archive_path,
+            ],
+        )
+        for parsed in files:
+            frame = parsed.frame.with_columns(
+                pl.lit(export.export_id).alias("export_id"),
+                pl.lit(parsed.source_file).alias("source_file"),
+            )
+            rows = insert_frame(con, RAW_TABLES[parsed.file_kind], frame)
+            con.execute(
+                "INSERT INTO raw.export_files VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    export.export_id,
+                    parsed.file_kind,
+                    parsed.source_file,
+                    parsed.encoding,
+                    parsed.resaved,
+                    rows,
+                ],
+            )
+            counts[parsed.file_kind] = counts.get(parsed.file_kind, 0) + rows
+    return counts
+
+
+def snapshot_sources(
+    con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
+) -> dict[str, str]:
+    """For each file kind, the export that supplies it to the snapshot: the latest loaded item
+    of that account and date that has the file (a Complete archive loaded after the Basic
+    one of the same day replaces it)."""
+    rows = con.execute(
+        """
+        SELECT f.file_kind, arg_max(e.export_id, e.loaded_at)
+        FROM raw.exports AS e JOIN raw.export_files AS f USING (export_id)
+        WHERE e.account = ? AND e.snapshot_date = ?
+        GROUP BY f.file_kind
+        """,
+        [account, snapshot_date],
+    ).fetchall()
+    return dict(rows)
+
+
+def read_raw(con: duckdb.DuckDBPyConnection, file_kind: str, export_id: str) -> pl.DataFrame:
+    table = RAW_TABLES[file_kind]
+    return query_frame(
+        con,
+        f"SELECT * EXCLUDE (export_id, source_file) FROM {table} WHERE export_id = ? "
+        "ORDER BY source_file, row_number",
+        [export_id],
+    )

@@ -1,0 +1,52 @@
+-- The public SQL contract (DESIGN.md section 6): names, columns and meanings are stable.
+-- Re-created after every migration; extra columns may be added, none renamed.
+
+CREATE OR REPLACE VIEW analytics.current_relationships AS
+WITH latest AS (
+    SELECT account, max(snapshot_date) AS snapshot_date
+    FROM core.snapshots
+    WHERE merged_at IS NOT NULL
+    GROUP BY account
+)
+SELECT
+    r.account,
+    r.person_key,
+    r.full_name,
+    r.profile_url,
+    r.company,
+    coalesce(r.position, r.headline) AS position,
+    r.relationship,
+    r.connected_on,
+    c.relevance_score,
+    c.is_relevant,
+    r.snapshot_date
+FROM core.relationship_snapshots AS r
+JOIN latest USING (account, snapshot_date)
+LEFT JOIN marts.contact_relevance AS c USING (account, snapshot_date, person_key);
+
+CREATE OR REPLACE VIEW analytics.relationship_history AS
+SELECT
+    account, person_key, relationship, valid_from, valid_to, is_current,
+    full_name, company, position, headline
+FROM core.relationship_history;
+
+CREATE OR REPLACE VIEW analytics.reach AS
+SELECT
+    account, snapshot_date, followers, connections, unidentified_connections, mutual,
+    connection_only, follower_only, audience, new_followers, lost_followers,
+    follower_growth_rate, new_connections, lost_connections, followers_source
+FROM marts.reach;
+
+CREATE OR REPLACE VIEW analytics.messaging_capacity AS
+SELECT
+    account, snapshot_date, messageable, inmail_only, connection_headroom,
+    active_conversations_90d, dormant_connections, pending_outbound, pending_inbound,
+    invitation_acceptance_rate, weeks_to_cap, weekly_invitation_budget
+FROM marts.messaging_capacity;
+
+CREATE OR REPLACE VIEW analytics.network_relevance AS
+SELECT
+    account, snapshot_date, connections, relevant_connections, relevance_rate, followers,
+    relevant_followers, follower_relevance_rate, recent_connections, recent_relevance_rate,
+    recent_relevant_connections
+FROM marts.network_relevance;

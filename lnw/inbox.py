@@ -131,7 +131,11 @@ def scan_inbox(inbox: Path) -> InboxScan:
     for entry in sorted(inbox.iterdir()):
         if entry.name.startswith("."):
             continue
-        if entry.is_dir() and not _looks_like_archive_folder(entry):
+        # A folder here is an account, unless it is an extracted archive dropped for "me".
+        extracted = "linkedindataexport" in entry.name.lower() or any(
+            file_stem_kind(p.name) for p in entry.glob("*.csv")
+        )
+        if entry.is_dir() and not extracted:
             places.extend((entry.name, child) for child in sorted(entry.iterdir()))
         else:
             places.append((DEFAULT_ACCOUNT, entry))

@@ -7,7 +7,7 @@ from pipelines.assets.ingest import INBOX, raw_exports
 from pipelines.assets.marts import analytics_views, marts
 from pipelines.checks import ALL_CHECKS
 from pipelines.jobs import ingest_job, refresh_marts_job
-from pipelines.resources import settings_from_environment
+from pipelines.resources import LnwSettings
 from pipelines.schedules import weekly_marts_refresh
 from pipelines.sensors import inbox_sensor, refresh_marts_after_load
 
@@ -24,5 +24,5 @@ defs = dg.Definitions(
     jobs=[ingest_job, refresh_marts_job],
     sensors=[inbox_sensor, refresh_marts_after_load],
     schedules=[weekly_marts_refresh],
-    resources={"lnw": settings_from_environment()},
+    resources={"lnw": LnwSettings()},
 )

@@ -20,15 +20,23 @@ WAREHOUSE_POOL = "warehouse"
 
 
 class LnwSettings(dg.ConfigurableResource):
-    """Home folder (``LNW_HOME``), ICP file (``LNW_ICP``) and weekly invitation budget."""
+    """Home folder, ICP file and weekly invitation budget. Unset fields are read from
+    ``LNW_HOME``, ``LNW_ICP`` and ``LNW_WEEKLY_INVITATIONS`` when a run uses them, so the CLI,
+    the UI and the tests can point the same definitions at different homes."""
 
     home: str = ""
     icp: str = ""
-    weekly_invitations: int = DEFAULT_WEEKLY_INVITATIONS
+    weekly_invitations: int = 0
 
     @property
     def paths(self) -> Home:
         return Home.resolve(self.home or None).ensure()
+
+    @property
+    def invitation_budget(self) -> int:
+        if self.weekly_invitations:
+            return self.weekly_invitations
+        return int(os.environ.get("LNW_WEEKLY_INVITATIONS", DEFAULT_WEEKLY_INVITATIONS))
 
     @contextmanager
     def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -47,13 +55,3 @@ class LnwSettings(dg.ConfigurableResource):
         if not isinstance(data, dict):
             raise ValueError(f"ICP file {path} must be a YAML mapping of keys to lists")
         return IdealCustomerProfile.from_mapping(data, source=str(path)), path
-
-
-def settings_from_environment() -> LnwSettings:
-    return LnwSettings(
-        home=os.environ.get("LNW_HOME", ""),
-        icp=os.environ.get("LNW_ICP", ""),
-        weekly_invitations=int(
-            os.environ.get("LNW_WEEKLY_INVITATIONS", DEFAULT_WEEKLY_INVITATIONS)
-        ),
-    )

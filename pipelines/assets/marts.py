@@ -89,7 +89,7 @@ def marts(context: dg.AssetExecutionContext, lnw: LnwSettings):
     one after it, whose changes are measured against it), or of all snapshots when the ICP or
     the invitation budget changed."""
     icp, icp_file = lnw.profile()
-    wanted = {"icp": icp.fingerprint, "weekly_invitations": str(lnw.weekly_invitations)}
+    wanted = {"icp": icp.fingerprint, "weekly_invitations": str(lnw.invitation_budget)}
     with lnw.warehouse() as con:
         stale = stale_snapshots(con, wanted)
         latest = latest_snapshot_dates(con)
@@ -97,7 +97,7 @@ def marts(context: dg.AssetExecutionContext, lnw: LnwSettings):
         contacts: dict[str, pl.DataFrame] = {}
         for account, day in stale:
             reach, capacity, relevance, scored = snapshot_metrics(
-                con, account, day, icp, lnw.weekly_invitations
+                con, account, day, icp, lnw.invitation_budget
             )
             rows["reach"].append(reach)
             rows["capacity"].append(capacity)

@@ -1,0 +1,97 @@
+"""The user's commands, end to end: exit codes, lines per item, quarantine, SQL output."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from lnw.home import Home
+from lnw.samples import write_account_exports
+from tests.conftest import run_lnw
+
+
+@pytest.fixture
+def home(tmp_path):
+    return Home(tmp_path / "home").ensure()
+
+
+def small_account(home: Home, account: str = "me", *dates) -> list:
+    import datetime as dt
+
+    days = list(dates) or [dt.date(2026, 10, 2), dt.date(2026, 10, 30)]
+    return write_account_exports(
+        home.inbox, account, days, n_connections=60, n_followers=90, n_messages=40, seed=5
+    )
+
+
+def counts(home: Home) -> dict[str, int]:
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        tables = ["raw.connections", "raw.followers", "core.relationship_history", "marts.reach"]
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables}
+    finally:
+        con.close()
+
+
+def test_a_bad_item_is_quarantined_with_a_reason_and_the_rest_loads(home, capsys):
+    small_account(home)
+    bad = home.inbox / "me" / "followers_2026-10-16.csv"
+    bad.write_text("profileUrl,fullName\nhttps://www.linkedin.com/in/a,A,extra,fields\n")
+    assert run_lnw(home, "run") == 2
+    out = capsys.readouterr().out
+    assert "quarantined  me/followers_2026-10-16.csv: followers_2026-10-16.csv, row 1" in out
+    assert out.count("loaded ") == 4
+    reason = home.quarantine / "me" / "followers_2026-10-16.csv.reason.txt"
+    assert "has 4 fields where the header has 2" in reason.read_text()
+    assert not bad.exists()
+    assert counts(home)["marts.reach"] == 2
+
+
+def test_a_quarantined_item_leaves_stored_data_untouched(home, capsys):
+    small_account(home)
+    assert run_lnw(home, "run") == 0
+    before = counts(home)
+    broken = home.inbox / "me" / "Basic_LinkedInDataExport_11-27-2026.zip"
+    broken.write_bytes(b"PK\x03\x04 this is not a whole zip")
+    assert run_lnw(home, "run") == 2
+    assert "is not a readable zip archive" in capsys.readouterr().out
+    assert counts(home) == before
+
+
+def test_sql_prints_table_csv_and_json(home, capsys):
+    small_account(home)
+    run_lnw(home, "run")
+    capsys.readouterr()
+    query = "select account, snapshot_date, connections from analytics.reach order by 2"
+    assert run_lnw(home, "sql", "--format", "csv", query) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "account,snapshot_date,connections"
+    assert len(lines) == 3 and lines[1].startswith("me,2026-10-02,")
+    assert run_lnw(home, "sql", "--format", "json", query) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["snapshot_date"] for r in rows] == ["2026-10-02", "2026-10-30"]
+    assert run_lnw(home, "sql", query) == 0
+    assert "connections" in capsys.readouterr().out
+
+
+def test_sql_is_read_only_and_reports_errors(home, capsys):
+    small_account(home)
+    run_lnw(home, "run")
+    assert run_lnw(home, "sql", "delete from marts.reach") == 1
+    assert "read-only" in capsys.readouterr().err.lower()
+    assert run_lnw(home, "sql", "select * from analytics.nope") == 1
+
+
+def test_sql_before_any_run_says_what_to_do(home, capsys):
+    assert run_lnw(home, "sql", "select 1") == 1
+    assert "run `lnw run`" in capsys.readouterr().err
+
+
+def test_the_console_script_is_installed():
+    lnw = shutil.which("lnw") or str(__import__("pathlib").Path(sys.executable).parent / "lnw")
+    result = subprocess.run([lnw, "--help"], capture_output=True, text=True, check=True)
+    for command in ("demo", "run", "sql", "ui"):
+        assert command in result.stdout

@@ -1,0 +1,105 @@
+"""The Definitions the UI and the CLI load: lineage, groups, checks, automation."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.definitions import defs
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def asset_graph() -> dict[str, set[str]]:
+    graph = defs.resolve_asset_graph()
+    return {
+        key.to_user_string(): {d.to_user_string() for d in graph.get(key).parent_keys}
+        for key in graph.get_all_asset_keys()
+    }
+
+
+def test_lineage_runs_from_the_inbox_to_every_analytics_view():
+    graph = asset_graph()
+    assert graph["raw/connections"] == {"inbox"}
+    assert graph["core/relationship_snapshots"] == {
+        "raw/connections",
+        "raw/invitations",
+        "raw/messages",
+        "raw/followers",
+    }
+    assert graph["core/relationship_history"] == {"core/relationship_snapshots"}
+    assert "core/relationship_history" in graph["marts/reach"]
+    for view in ("reach", "messaging_capacity", "network_relevance", "current_relationships"):
+        assert "marts/reach" in graph[f"analytics/{view}"]
+
+
+def test_assets_are_grouped_by_layer():
+    graph = defs.resolve_asset_graph()
+    groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups["raw/messages"] == "ingest"
+    assert groups["core/relationship_history"] == "core"
+    assert groups["marts/network_relevance"] == "marts"
+    assert groups["analytics/reach"] == "analytics"
+
+
+def test_every_layer_has_a_blocking_check():
+    specs = {
+        (spec.asset_key.to_user_string(), spec.name): spec.blocking
+        for checks in defs.asset_checks or []
+        for spec in checks.check_specs
+    }
+    layers = {key.split("/")[0] for (key, _), blocking in specs.items() if blocking}
+    assert layers == {"raw", "core", "marts"}
+
+
+def test_sensor_schedule_and_jobs_are_defined():
+    assert {s.name for s in defs.sensors} == {"inbox_sensor", "refresh_marts_after_load"}
+    assert [s.name for s in defs.schedules] == ["weekly_marts_refresh"]
+    assert defs.resolve_job_def("ingest_snapshot").partitions_def is not None
+    assert defs.resolve_job_def("refresh_marts") is not None
+
+
+def test_dagster_validates_the_workspace(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "DAGSTER_HOME": str(tmp_path), "LNW_HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "All code locations passed validation" in result.stdout + result.stderr
+
+
+def test_the_inbox_sensor_registers_partitions_and_never_runs_an_item_twice(tmp_path):
+    import datetime as dt
+
+    from lnw.samples import write_account_exports
+    from pipelines.resources import LnwSettings
+    from pipelines.sensors import inbox_sensor
+
+    write_account_exports(
+        tmp_path / "inbox",
+        "me",
+        [dt.date(2026, 11, 6)],
+        n_connections=20,
+        n_followers=30,
+        n_messages=10,
+        seed=3,
+    )
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(
+            instance=instance, resources={"lnw": LnwSettings(home=str(tmp_path))}
+        )
+        result = inbox_sensor(context)
+        assert [r.partition_key for r in result.run_requests] == ["me:2026-11-06"]
+        assert result.dynamic_partitions_requests[0].partition_keys == ["me:2026-11-06"]
+        again = inbox_sensor(context)
+        assert again.run_requests[0].run_key == result.run_requests[0].run_key
+        follower_list = next((tmp_path / "inbox" / "me").glob("followers_*.csv"))
+        follower_list.write_text(
+            follower_list.read_text() + "https://www.linkedin.com/in/new-one,New,One,CEO,\n"
+        )
+        changed = inbox_sensor(context)
+        assert changed.run_requests[0].run_key != result.run_requests[0].run_key

@@ -1,0 +1,68 @@
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from transforms.identity import canonical_profile_key
+
+
+def keys(*urls: str | None) -> list[str | None]:
+    return canonical_profile_key(pl.Series(list(urls), dtype=pl.String)).to_list()
+
+
+def test_a_percent_encoded_slug_and_its_unicode_form_are_one_person():
+    assert keys(
+        "https://www.linkedin.com/in/fran%C3%A7ois-dupont-1a2b",
+        "https://www.linkedin.com/in/françois-dupont-1a2b",
+    ) == ["françois-dupont-1a2b", "françois-dupont-1a2b"]
+
+
+def test_country_host_trailing_slash_query_and_http_forms_are_one_person():
+    assert keys(
+        "https://de.linkedin.com/in/X/?trk=y",
+        "http://linkedin.com/in/x",
+        "www.linkedin.com/in/x",
+        "  https://www.linkedin.com/in/x#about ",
+    ) == ["x", "x", "x", "x"]
+
+
+def test_trailing_hyphens_are_part_of_the_slug():
+    assert keys("https://www.linkedin.com/in/sam-lee-") == ["sam-lee-"]
+
+
+def test_decomposed_unicode_is_normalized_to_nfc():
+    assert keys("https://www.linkedin.com/in/linne\u0301a") == ["linn\u00e9a"]
+
+
+def test_values_that_are_not_profile_urls_have_no_key():
+    assert keys(None, "", "https://www.linkedin.com/sales/lead/ACwAA123", "not a url") == [
+        None,
+        None,
+        None,
+        None,
+    ]
+
+
+slugs = st.text(
+    alphabet=st.characters(
+        categories=("Ll", "Lu", "Nd"), max_codepoint=0x2FFF, exclude_characters="%"
+    ),
+    min_size=1,
+    max_size=20,
+).map(lambda s: s + "-x")
+
+
+@given(
+    slug=slugs,
+    scheme=st.sampled_from(["https://", "http://", ""]),
+    host=st.sampled_from(["www.", "", "de.", "uk."]),
+    suffix=st.sampled_from(["", "/", "/?trk=public_profile", "?originalSubdomain=de", "#x"]),
+    encode=st.booleans(),
+)
+def test_every_url_form_of_a_slug_gives_the_same_key(slug, scheme, host, suffix, encode):
+    from urllib.parse import quote
+
+    written = quote(slug) if encode else slug
+    url = f"{scheme}{host}linkedin.com/in/{written}{suffix}"
+    expected = keys(f"https://www.linkedin.com/in/{slug}")[0]
+    assert keys(url) == [expected]
+    assert expected == expected.lower()

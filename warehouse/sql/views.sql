@@ -27,7 +27,7 @@ LEFT JOIN marts.contact_relevance AS c USING (account, snapshot_date, person_key
 CREATE OR REPLACE VIEW analytics.relationship_history AS
 SELECT
     account, person_key, relationship, valid_from, valid_to, is_current,
-    full_name, company, position, headline
+    full_name, company, position, headline, profile_url
 FROM core.relationship_history;
 
 CREATE OR REPLACE VIEW analytics.reach AS

@@ -368,3 +368,126 @@ def test_metric_identities_hold_on_random_snapshots(now, before, budget):
     assert all(rates)
     assert relevance["recent_relevant_connections"] <= relevance["recent_connections"]
     assert relevance["recent_connections"] <= connections_
+
+
+# ---- the worked example of docs/metrics.md ------------------------------------------------------
+
+
+def test_the_worked_example_of_docs_metrics():
+    example_icp = IdealCustomerProfile.from_mapping(
+        {"include_titles": ["founder", "ceo"], "exclude_titles": ["recruiter"]}
+    )
+    before_day, day = dt.date(2026, 10, 23), dt.date(2026, 11, 20)
+    blank = (None, None, None, None, None, dt.date(2024, 3, 12))
+
+    def listed(**headlines) -> pl.DataFrame:
+        return pl.concat([followers(url(slug), headline=h) for slug, h in headlines.items()])
+
+    def classified(conn, fol, inv, msg, on) -> pl.DataFrame:
+        people = classify_relationships(conn, fol, inv, msg, snapshot_date=on, self_key="me-self")
+        return score_relevance(people, example_icp)
+
+    previous = classified(
+        connections(
+            *[(s, s, "X", "Y", "CEO", dt.date(2020, 1, 1)) for s in ("ann", "bob", "cat", "dan")],
+            blank,
+        ),
+        listed(ann=None, bob=None, fay=None, gus=None),
+        invitations(
+            ("OUTGOING", "eve", dt.datetime(2026, 10, 1, 9)),
+            ("OUTGOING", "ken", dt.datetime(2026, 10, 15, 9)),
+            ("OUTGOING", "hal", dt.datetime(2025, 6, 1, 9)),
+        ),
+        None,
+        before_day,
+    )
+    current = classified(
+        connections(
+            ("ann", "Ann", "A", "X", "Founder", dt.date(2019, 5, 1)),
+            ("bob", "Bob", "B", "X", "CEO", dt.date(2021, 5, 1)),
+            ("cat", "Cat", "C", "X", "Recruiter", dt.date(2022, 5, 1)),
+            ("eve", "Eve", "E", "X", "Founder & CEO", dt.date(2026, 10, 20)),
+            ("ivy", "Ivy", "I", "X", "Student", dt.date(2026, 11, 5)),
+            blank,
+        ),
+        listed(
+            ann=None,
+            eve=None,
+            fay="Founder at Example Corp",
+            gus="Technical Recruiter",
+            jo="CEO | Founder",
+        ),
+        invitations(
+            ("INCOMING", "ivy", dt.datetime(2025, 12, 10, 9)),
+            ("OUTGOING", "eve", dt.datetime(2026, 10, 1, 9)),
+            ("OUTGOING", "ken", dt.datetime(2026, 10, 15, 9)),
+            ("INCOMING", "jo", dt.datetime(2026, 11, 10, 9)),
+        ),
+        messages(
+            (url("ann"), [SELF], dt.date(2026, 11, 1), False, False),
+            (SELF, [url("bob")], dt.date(2026, 9, 15), False, False),
+            (url("bob"), [SELF, url("cat")], dt.date(2026, 10, 2), False, False),
+            (SELF, [url("ivy")], dt.date(2026, 11, 10), True, False),
+        ),
+        day,
+    )
+    now_facts = facts(snapshot_date=day, unidentified_connections=1)
+    earlier_pending = previous.filter(
+        ~pl.col("is_connection") & (pl.col("invitation") == "outbound")
+    ).select("person_key", "invitation_sent_at")
+
+    reach = metrics.reach(now_facts, current, previous, facts(snapshot_date=before_day))
+    assert reach == {
+        "account": "me",
+        "snapshot_date": day,
+        "followers": 5,
+        "connections": 5,
+        "unidentified_connections": 1,
+        "mutual": 2,
+        "connection_only": 3,
+        "follower_only": 3,
+        "audience": 5,
+        "new_followers": 2,
+        "lost_followers": 1,
+        "follower_growth_rate": 0.25,
+        "new_connections": 2,
+        "lost_connections": 1,
+        "followers_source": "list",
+    }
+    capacity = metrics.messaging_capacity(
+        now_facts, current, earlier_pending, invitations_since=dt.datetime(2025, 12, 10, 9)
+    )
+    assert capacity == {
+        "account": "me",
+        "snapshot_date": day,
+        "messageable": 5,
+        "inmail_only": 3,
+        "connection_headroom": 29_995,
+        "active_conversations_90d": 2,
+        "dormant_connections": 3,
+        "pending_outbound": 1,
+        "pending_inbound": 1,
+        "invitation_acceptance_rate": 0.5,
+        "weekly_invitation_budget": 100,
+        "weeks_to_cap": 299.95,
+    }
+    relevance = metrics.network_relevance(now_facts, current)
+    assert relevance == {
+        "account": "me",
+        "snapshot_date": day,
+        "connections": 5,
+        "relevant_connections": 3,
+        "relevance_rate": 0.6,
+        "followers": 5,
+        "relevant_followers": 4,
+        "follower_relevance_rate": 0.8,
+        "recent_connections": 2,
+        "recent_relevant_connections": 1,
+        "recent_relevance_rate": 0.5,
+    }
+    classes = dict(current.select("person_key", "relationship").iter_rows())
+    assert (classes["jo"], classes["ken"], classes["bob"]) == (
+        "follower_only",
+        "pending_outbound",
+        "connection_only",
+    )

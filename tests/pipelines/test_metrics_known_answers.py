@@ -413,3 +413,33 @@ def test_a_changed_icp_recomputes_relevance_on_the_next_run(loaded, tmp_path):
     assert view_rows(home, "network_relevance")[key] == approx(
         all_expected(histories, invitations)[key]
     )
+
+
+def test_a_snapshot_arriving_late_updates_the_metrics_of_every_later_snapshot(tmp_path):
+    """Acceptance rates look back at every earlier snapshot's open invitations, so when the
+    second of four snapshots comes last, the third and the fourth must be recomputed too."""
+    home = Home(tmp_path / "home").ensure()
+    icp = tmp_path / "icp.yaml"
+    icp.write_text(ICP_YAML)
+    dates = [*DATES, dt.date(2026, 11, 30)]
+    history = write_account_exports(
+        home.inbox, "late", dates, n_connections=80, n_followers=90, n_messages=60, seed=11
+    )
+    invitations = {"late": {t.snapshot_date: invitation_rows(t) for t in history}}
+    # Guards the data: the second snapshot changes the last one's acceptance rate.
+    without_second = expected_acceptance([history[0], *history[2:]], invitations["late"])
+    assert expected_acceptance(history, invitations["late"])[-1] != without_second[-1]
+    held_back = tmp_path / "held_back"
+    held_back.mkdir()
+    for item in history[1].files:
+        item.rename(held_back / item.name)
+    assert run_lnw(home, "run", "--icp", str(icp)) == 0
+    for item in history[1].files:
+        (held_back / item.name).rename(item)
+    assert run_lnw(home, "run", "--icp", str(icp)) == 0
+    expected = all_expected({"late": history}, invitations)
+    for view in ("reach", "messaging_capacity", "network_relevance"):
+        actual = view_rows(home, view)
+        for key, row in expected.items():
+            if key[0] == view and key[1] == "late":
+                assert actual[key] == approx(row), key

@@ -396,7 +396,7 @@ def test_every_contact_of_the_latest_snapshot_has_its_icp_score(loaded):
     assert actual == expected_contact_scores(histories, score)
 
 
-def test_a_changed_icp_recomputes_relevance_on_the_next_run(loaded, tmp_path):
+def test_a_changed_icp_recomputes_relevance_on_the_next_run(loaded, tmp_path, capsys):
     home, icp, histories, invitations, _ = loaded
     other = tmp_path / "other_icp.yaml"
     other.write_text(OTHER_ICP_YAML)
@@ -407,6 +407,15 @@ def test_a_changed_icp_recomputes_relevance_on_the_next_run(loaded, tmp_path):
     for key, row in all_expected(histories, invitations, other_score).items():
         if key[0] == "network_relevance":
             assert relevance[key] == approx(row), key
+    # A broken file fails the refresh with the file's name and keeps the published figures.
+    broken = tmp_path / "broken_icp.yaml"
+    broken.write_text("include_titles: founder\n")
+    capsys.readouterr()
+    assert run_lnw(home, "run", "--icp", str(broken)) == 1
+    printed = capsys.readouterr()
+    assert "FAILED       metrics refresh: step marts failed" in printed.out
+    assert "broken_icp.yaml: include_titles must be a list of strings" in printed.out + printed.err
+    assert view_rows(home, "network_relevance") == relevance
     # And back: the module's other tests expect the first ICP.
     assert run_lnw(home, "run", "--icp", str(icp)) == 0
     key = ("network_relevance", "gaps", DATES[0])
@@ -443,3 +452,13 @@ def test_a_snapshot_arriving_late_updates_the_metrics_of_every_later_snapshot(tm
         for key, row in expected.items():
             if key[0] == view and key[1] == "late":
                 assert actual[key] == approx(row), key
+
+
+def test_lnw_icp_chooses_the_profile_when_no_icp_option_is_given(tmp_path, monkeypatch):
+    from pipelines.resources import LnwSettings
+
+    chosen = tmp_path / "chosen.yaml"
+    chosen.write_text(OTHER_ICP_YAML)
+    monkeypatch.setenv("LNW_ICP", str(chosen))
+    icp, path = LnwSettings(home=str(tmp_path / "home")).profile()
+    assert path == chosen and icp.include_titles == ("engineer",)

@@ -89,9 +89,7 @@ def test_recent_connections_who_are_not_relevant(demo, capsys):
 
 def test_who_unfollowed_me(demo, capsys):
     home, latest = demo
-    rows = answer(
-        home, readme_query("who unfollowed me (still connected), and since when?"), capsys
-    )
+    rows = answer(home, readme_query("who unfollowed me but is still connected?"), capsys)
     assert {r["profile_url"].removeprefix(PROFILE) for r in rows} == (
         set(latest.connections) - latest.followers
     )

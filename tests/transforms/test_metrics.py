@@ -366,6 +366,15 @@ def test_metric_identities_hold_on_random_snapshots(now, before, budget):
         ),
     ]
     assert all(rates)
+    before_connections = int(previous["is_connection"].sum())
+    assert reach["new_connections"] - reach["lost_connections"] == (
+        connections_ - before_connections
+    )
+    if facts_now.has_follower_list and facts_before.has_follower_list:
+        before_followers = int(previous["is_follower"].sum())
+        assert reach["new_followers"] - reach["lost_followers"] == (
+            reach["followers"] - before_followers
+        )
     assert relevance["recent_relevant_connections"] <= relevance["recent_connections"]
     assert relevance["recent_connections"] <= connections_
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import csv
 import datetime as dt
+import gc
 import io
 import os
 import random
@@ -33,7 +34,6 @@ import zipfile
 from bisect import bisect_left
 from collections.abc import Collection, Iterable, Sequence
 from collections.abc import Set as AbstractSet
-import gc
 from dataclasses import dataclass
 from importlib import resources
 from itertools import accumulate

@@ -112,7 +112,13 @@ def read_export_csv(
             raise_if_empty=False,
         )
     except pl.exceptions.PolarsError as exc:
-        raise _locate_csv_error(body, delimiter, source, exc) from exc
+        raise _locate_csv_error(body, delimiter, source) from exc
+    # Polars pads a row with too few fields with nulls; only then can the last column have
+    # nulls where a field is missing, so only then is the slower row-by-row scan worth it.
+    if frame.width and frame[frame.columns[-1]].null_count():
+        ragged = _find_ragged_row(body, delimiter, source)
+        if ragged is not None:
+            raise ragged
 
     rename: dict[str, str] = {}
     for original in frame.columns:
@@ -129,18 +135,36 @@ def read_export_csv(
     return CsvTable(frame=frame, encoding=encoding, resaved=resaved)
 
 
-def _locate_csv_error(body: str, delimiter: str, source: str, exc: Exception) -> ExportFormatError:
-    """Polars says a row is malformed but not which one; the csv module finds it for people."""
-    reader = csv.reader(io.StringIO(body), delimiter=delimiter)
+def _find_ragged_row(body: str, delimiter: str, source: str) -> ExportFormatError | None:
+    """The first row whose field count differs from the header's, or broken quoting, named by
+    its row number. Field values are never quoted back: they may be message text."""
+    reader = csv.reader(io.StringIO(body), delimiter=delimiter, strict=True)
+    row_number = 0
     try:
         header = next(reader)
         for row_number, row in enumerate(reader, start=1):
             if row and len(row) != len(header):
                 return ExportFormatError(
                     source,
-                    f"has {len(row)} fields where the header has {len(header)}",
+                    f"has {len(row)} fields where the header has {len(header)}; a field was "
+                    "added or lost, or a value with a comma lost its quotes",
                     row=row_number,
                 )
     except csv.Error as csv_exc:
-        return ExportFormatError(source, f"is not valid CSV ({csv_exc})", row=reader.line_num)
-    return ExportFormatError(source, f"is not valid CSV ({exc})")
+        return ExportFormatError(
+            source,
+            f"is not valid CSV: its quoting is broken ({csv_exc}); a quote was opened and never "
+            "closed, or a stray quote sits inside a field",
+            row=row_number + 1,
+        )
+    return None
+
+
+def _locate_csv_error(body: str, delimiter: str, source: str) -> ExportFormatError:
+    """Polars says a row is malformed but not which one; the csv module finds it for people."""
+    found = _find_ragged_row(body, delimiter, source)
+    if found is not None:
+        return found
+    return ExportFormatError(
+        source, "is not valid CSV: the CSV reader could not split it into rows and fields"
+    )

@@ -89,12 +89,16 @@ def load_export(
 def snapshot_sources(
     con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
 ) -> dict[str, str]:
-    """For each file kind, the export that supplies it to the snapshot: the latest loaded item
-    of that account and date that has the file (a Complete archive loaded after the Basic
-    one of the same day replaces it)."""
+    """For each file kind, the export that supplies it to the snapshot: a Complete archive of
+    that account and date wins over a Basic one whatever order they came in (it is the fuller
+    export of the same day); among equals, the latest loaded."""
     rows = con.execute(
         """
-        SELECT f.file_kind, arg_max(e.export_id, e.loaded_at)
+        SELECT f.file_kind,
+               arg_max(
+                   e.export_id,
+                   (e.item_name ILIKE '%complete%linkedindataexport%', e.loaded_at)
+               )
         FROM raw.exports AS e JOIN raw.export_files AS f USING (export_id)
         WHERE e.account = ? AND e.snapshot_date = ?
         GROUP BY f.file_kind
@@ -102,6 +106,27 @@ def snapshot_sources(
         [account, snapshot_date],
     ).fetchall()
     return dict(rows)
+
+
+def item_notes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """What `lnw run` says about loaded items beyond "loaded": an item with no file the
+    pipeline uses, and files read from a legacy encoding (a spreadsheet re-save)."""
+    rows = con.execute(
+        """
+        SELECT e.export_id, count(f.export_id) AS files,
+               string_agg(CASE WHEN f.resaved THEN f.source_file || ' as ' || f.encoding END,
+                          ', ' ORDER BY f.source_file)
+        FROM raw.exports AS e LEFT JOIN raw.export_files AS f USING (export_id)
+        GROUP BY e.export_id
+        """
+    ).fetchall()
+    notes = {}
+    for export_id, files, resaved in rows:
+        if not files:
+            notes[export_id] = "unused: holds no Connections, Invitations or messages file"
+        elif resaved:
+            notes[export_id] = f"re-saved by a spreadsheet: {resaved}"
+    return notes
 
 
 def read_raw(con: duckdb.DuckDBPyConnection, file_kind: str, export_id: str) -> pl.DataFrame:

@@ -73,7 +73,9 @@ class InboxItem:
 
     @property
     def export_id(self) -> str:
-        return self.sha256[:16]
+        """Content hash scoped to the account: the same bytes dropped again for one account
+        are skipped, but two accounts never share an export (a team may pass a file around)."""
+        return hashlib.sha256(f"{self.account}\0{self.sha256}".encode()).hexdigest()[:16]
 
     @property
     def partition_key(self) -> str:

@@ -60,3 +60,46 @@ def full_name(first: pl.Expr, last: pl.Expr) -> pl.Expr:
     joined = pl.concat_str([first.fill_null(""), last.fill_null("")], separator=" ")
     name = joined.str.replace_all(r"\s+", " ").str.strip_chars().str.normalize("NFC")
     return pl.when(name != "").then(name)
+
+
+def link_weak_keys(
+    people: pl.DataFrame, known: pl.DataFrame, *, match_company: bool = True
+) -> pl.DataFrame:
+    """Give weak-keyed rows of ``people`` the key of the one person in ``known`` with the same
+    normalized name (and company, with ``match_company``).
+
+    Before 2024 neither Connections.csv nor Invitations.csv had URLs, so the same person is
+    ``name:ana pereira|acme`` there and ``ana-pereira-1a2b`` in a later export; an invitation
+    names no company at all. ``known`` holds ``person_key``, ``full_name`` and ``company``.
+    A name shared by two known people stays unlinked: guessing would merge two people.
+    """
+    fields = ["__name", "__company"] if match_company else ["__name"]
+
+    def normalized(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.with_columns(
+            normalize_name(pl.col("full_name")).alias("__name"),
+            normalize_name(pl.col("company")).fill_null("").alias("__company"),
+        )
+
+    candidates = (
+        normalized(known.select("person_key", "full_name", "company"))
+        .filter(pl.col("__name").is_not_null())
+        .unique(["person_key", *fields])
+    )
+    unambiguous = candidates.filter(pl.len().over(fields) == 1).select(
+        *fields, pl.col("person_key").alias("__linked")
+    )
+    company = people["company"] if "company" in people.columns else None
+    work = normalized(
+        people.with_columns(
+            company if company is not None else pl.lit(None, pl.String).alias("company")
+        )
+    )
+    weak = pl.col("person_key").str.starts_with(WEAK_KEY_PREFIX)
+    linked = work.join(unambiguous, on=fields, how="left").with_columns(
+        pl.when(weak & pl.col("__linked").is_not_null())
+        .then(pl.col("__linked"))
+        .otherwise(pl.col("person_key"))
+        .alias("person_key")
+    )
+    return linked.select(people.columns)

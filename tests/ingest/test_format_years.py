@@ -110,3 +110,53 @@ def test_each_year_gives_the_same_people(years, year):
     assert connections == expected
     pending = {n for n, _, r in names if r == "pending_outbound"}
     assert pending == {truth.people[k].full_name for k in truth.pending_outbound}
+
+
+def message_texts(truths) -> set[str]:
+    """Message bodies and invitation notes of every year's files, long enough to be telling."""
+    import csv
+    import io
+
+    texts: set[str] = set()
+    for truth in truths.values():
+        with zipfile.ZipFile(truth.files[0]) as bundle:
+            for name in bundle.namelist():
+                if name.lower() not in ("messages.csv", "invitations.csv"):
+                    continue
+                rows = list(csv.DictReader(io.StringIO(bundle.read(name).decode())))
+                for row in rows:
+                    for column in ("CONTENT", "Content", "Message"):
+                        text = (row.get(column) or "").strip()
+                        if len(text) >= 12:
+                            texts.add(text)
+    return texts
+
+
+def test_no_message_body_or_note_is_stored_anywhere(years):
+    home, truths, _, con = years
+    texts = message_texts(truths)
+    assert len(texts) > 10, "the samples should hold message bodies and invitation notes"
+    # Through SQL: every text column of every table and view, so that compression in the
+    # file cannot hide a body from the byte scan below.
+    columns = con.execute(
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+        "WHERE data_type LIKE 'VARCHAR%' AND table_schema NOT IN ('information_schema', "
+        "'pg_catalog')"
+    ).fetchall()
+    assert columns
+    probes = sorted(texts)
+    for schema, table, column in columns:
+        found = con.execute(
+            f'SELECT count(*) FROM "{schema}"."{table}", unnest(?) AS p(probe) '
+            f'WHERE contains("{column}", probe)',
+            [probes],
+        ).fetchall()[0][0]
+        assert found == 0, f"{schema}.{table}.{column} holds a message text"
+    # And byte by byte: the warehouse, its published copy and Dagster's storage (run logs).
+    fragments = {t.split("\n")[0][:40].encode() for t in texts if len(t.split("\n")[0]) >= 12}
+    stored = [home.warehouse, home.published, *home.dagster.rglob("*")]
+    for path in stored:
+        if path.is_file():
+            data = path.read_bytes()
+            leaked = [f for f in fragments if f in data]
+            assert not leaked, f"{path} holds {leaked[:2]}"

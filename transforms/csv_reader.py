@@ -11,12 +11,15 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+import unicodedata
 from dataclasses import dataclass
 
 import polars as pl
 
 from transforms.errors import ExportFormatError
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # How far down a file the header may sit: Connections.csv has a three-line preamble.
 _HEADER_SEARCH_LINES = 20
 
@@ -50,12 +53,22 @@ def decode_export(data: bytes, source: str) -> tuple[str, str, bool]:
         return data.decode("utf-8"), "utf-8", False
     except UnicodeDecodeError:
         pass
-    # Excel on macOS writes MacRoman, on Windows cp1252. MacRoman decodes any byte, so it only
-    # wins when it explains bytes that cp1252 leaves undefined.
-    try:
-        return data.decode("cp1252"), "cp1252", True
-    except UnicodeDecodeError:
-        return data.decode("mac_roman"), "mac_roman", True
+    # Excel on macOS writes MacRoman, on Windows cp1252; both decode almost any byte, so the
+    # one that reads more non-ASCII lower-case letters wins (names are mostly lower case:
+    # MacRoman "J\xbfrgensen" is "Jørgensen", in cp1252 "J¿rgensen"). Ties go to cp1252.
+    candidates = []
+    for encoding in ("cp1252", "mac_roman"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        candidates.append((_lowercase_letters(text), encoding == "cp1252", text, encoding))
+    _, _, text, encoding = max(candidates)
+    return text, encoding, True
+
+
+def _lowercase_letters(text: str) -> int:
+    return sum(1 for c in _NON_ASCII.findall(text) if unicodedata.category(c) == "Ll")
 
 
 def _normalize_header(name: str) -> str:

@@ -68,7 +68,7 @@ class InboxItem:
     path: Path
     account: str
     snapshot_date: dt.date
-    kind: str  # archive | follower_list
+    kind: str  # archive | follower_list | follower_analytics
     sha256: str
 
     @property
@@ -101,11 +101,13 @@ def parse_partition_key(key: str) -> tuple[str, dt.date]:
     return account, dt.date.fromisoformat(day)
 
 
-def snapshot_date_of(path: Path) -> dt.date:
+def snapshot_date_of(path: Path, *, last: bool = False) -> dt.date:
     """A date in the name (``YYYY-MM-DD`` or LinkedIn's ``MM-DD-YYYY``), else the modification
-    date (UTC)."""
+    date (UTC). With ``last``, the last date of the name (an analytics workbook is named
+    ``Content_<start>_<end>_<name>.xlsx``: its data reach to the end date)."""
     for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_US_DATE, (2, 0, 1))):
-        for match in pattern.finditer(path.name):
+        matches = list(pattern.finditer(path.name))
+        for match in reversed(matches) if last else matches:
             parts = [int(match.group(i + 1)) for i in order]
             try:
                 return dt.date(*parts)
@@ -152,6 +154,8 @@ def _classify(path: Path) -> str | None:
         return "archive"
     if name.endswith(".csv") and "follower" in name:
         return "follower_list"
+    if name.endswith(".xlsx") and not name.startswith("~$"):  # ~$: Excel's lock file
+        return "follower_analytics"
     return None
 
 
@@ -181,14 +185,15 @@ def scan_inbox(inbox: Path) -> InboxScan:
             scan.ignored.append(path)
             continue
         digest = _sha256_folder(path) if path.is_dir() else _sha256_file(path)
-        scan.items.append(InboxItem(path, account, snapshot_date_of(path), kind, digest))
+        day = snapshot_date_of(path, last=kind == "follower_analytics")
+        scan.items.append(InboxItem(path, account, day, kind, digest))
     return scan
 
 
 def keep_in_archive(item: InboxItem, archive: Path) -> Path:
     """Copy the item to ``archive/`` under its content hash before anything reads it."""
     archive.mkdir(parents=True, exist_ok=True)
-    suffix = ".csv" if item.kind == "follower_list" else ".zip"
+    suffix = {"follower_list": ".csv", "follower_analytics": ".xlsx"}.get(item.kind, ".zip")
     target = archive / f"{item.sha256}{suffix}"
     if target.exists():
         return target

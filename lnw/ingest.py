@@ -20,10 +20,17 @@ from lnw.inbox import (
 from transforms.connections import parse_connections
 from transforms.csv_reader import CsvTable
 from transforms.errors import ExportFormatError
+from transforms.follower_analytics import parse_follower_analytics
 from transforms.followers import parse_followers
 from transforms.invitations import parse_invitations
 from transforms.messages import parse_messages
-from warehouse.raw import ExportRecord, ParsedFile, load_export, loaded_export_ids
+from warehouse.raw import (
+    ExportRecord,
+    ParsedFile,
+    load_export,
+    loaded_export_ids,
+    mark_window_stale,
+)
 
 
 @dataclass
@@ -41,6 +48,12 @@ def parse_item(item: InboxItem, email_salt: str) -> list[ParsedFile]:
     def add(kind: str, source: str, table: CsvTable) -> None:
         parsed.append(ParsedFile(kind, source, table.encoding, table.resaved, table.frame))
 
+    if item.kind == "follower_analytics":
+        check_file_size(item.path.stat().st_size, item.name)
+        series = parse_follower_analytics(item.path.read_bytes(), source=item.name)
+        if series is not None:
+            parsed.append(ParsedFile("follower_counts", item.name, "xlsx", False, series))
+        return parsed
     if item.kind == "follower_list":
         check_file_size(item.path.stat().st_size, item.name)
         table = parse_followers(item.path.read_bytes(), source=item.name)
@@ -139,10 +152,11 @@ def ingest_snapshot_items(
         # An item with nothing the pipeline uses is recorded too (with no files), so that the
         # next run reports it as already seen instead of as new.
         rows = load_export(con, record, files)
+        for parsed in files:
+            if parsed.file_kind == "follower_counts":
+                mark_window_stale(con, item.account, parsed.frame)
         if not files:
-            outcomes.append(
-                ItemOutcome(item, "unused", "holds no Connections, Invitations or messages file")
-            )
+            outcomes.append(ItemOutcome(item, "unused", "holds nothing the pipeline uses"))
             continue
         outcomes.append(ItemOutcome(item, "loaded", "", rows))
     return outcomes

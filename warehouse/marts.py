@@ -8,6 +8,7 @@ import duckdb
 import polars as pl
 
 from warehouse.database import insert_frame, query_frame, transaction
+from warehouse.raw import analytics_followers
 
 MART_TABLES = ("marts.reach", "marts.messaging_capacity", "marts.network_relevance")
 
@@ -49,7 +50,9 @@ def snapshot_facts(
         "has_invitations",
         "has_messages",
     )
-    return dict(zip(keys, row, strict=True))
+    facts = dict(zip(keys, row, strict=True))
+    facts["analytics_followers"] = analytics_followers(con, account, snapshot_date)
+    return facts
 
 
 def previous_snapshot_date(

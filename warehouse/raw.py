@@ -15,6 +15,7 @@ RAW_TABLES = {
     "invitations": "raw.invitations",
     "messages": "raw.messages",
     "followers": "raw.followers",
+    "follower_counts": "raw.follower_counts",
 }
 
 
@@ -123,10 +124,43 @@ def item_notes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     notes = {}
     for export_id, files, resaved in rows:
         if not files:
-            notes[export_id] = "unused: holds no Connections, Invitations or messages file"
+            notes[export_id] = (
+                "unused: holds no Connections, Invitations or messages file, follower list "
+                "or FOLLOWERS sheet"
+            )
         elif resaved:
             notes[export_id] = f"re-saved by a spreadsheet: {resaved}"
     return notes
+
+
+def mark_window_stale(con: duckdb.DuckDBPyConnection, account: str, series: pl.DataFrame) -> int:
+    """Snapshots of the account inside a follower workbook's window need their metrics again:
+    their follower total may now come from it."""
+    if series.is_empty():
+        return 0
+    first, last = series["day"].min(), series["day"].max()
+    rows = con.execute(
+        "UPDATE core.snapshots SET marts_stale = true "
+        "WHERE account = ? AND snapshot_date BETWEEN ? AND ?",
+        [account, first, last],
+    ).fetchall()
+    return rows[0][0] if rows else 0
+
+
+def analytics_followers(
+    con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
+) -> int | None:
+    """The follower total of the day from the account's analytics workbooks: the most recent
+    workbook (latest anchor, then latest loaded) that covers the day."""
+    rows = con.execute(
+        """
+        SELECT arg_max(c.followers, (c.anchor_date, e.loaded_at))
+        FROM raw.follower_counts AS c JOIN raw.exports AS e USING (export_id)
+        WHERE e.account = ? AND c.day = ?
+        """,
+        [account, snapshot_date],
+    ).fetchall()
+    return rows[0][0] if rows else None
 
 
 def read_raw(con: duckdb.DuckDBPyConnection, file_kind: str, export_id: str) -> pl.DataFrame:

@@ -91,7 +91,7 @@ def test_an_item_with_nothing_used_is_reported_as_such_once(runs):
     _, (_, printed), (_, again), _ = runs
     assert (
         "unused       me/Profile_only_2026-02-01.zip (holds no Connections, Invitations or "
-        "messages file)" in printed
+        "messages file, follower list or FOLLOWERS sheet)" in printed
     )
     assert "quarantined" not in printed
     assert "skipped      me/Profile_only_2026-02-01.zip (already loaded)" in again

@@ -229,7 +229,7 @@ def quarantine(
     reason_file = target.with_name(target.name + ".reason.txt")
     where = [f"Item: {item.name}"]
     if member:
-        where.append(f"File in the archive: {member}")
+        where.append(f"Inside the item: {member}")
     if row is not None:
         where.append(f"Row: {row} (counting data rows after the header)")
     reason_file.write_text(

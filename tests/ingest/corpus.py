@@ -46,7 +46,7 @@ class Case:
     name: str  # the item's file name in inbox/me/
     build: Callable[[Path], None]
     says: str  # a phrase the reason must contain (case-insensitive)
-    member: str | None = None  # the file inside the archive the reason names
+    member: str | None = None  # the file inside the archive (or sheet) the reason names
     row: int | None = None  # the data row the reason names
 
 
@@ -148,6 +148,18 @@ def xlsx_bytes() -> bytes:
         bundle.writestr("[Content_Types].xml", "<Types/>")
         bundle.writestr("xl/workbook.xml", "<workbook/>")
     return buffer.getvalue()
+
+
+def broken_workbook(path: Path) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("FOLLOWERS")
+    sheet.write_row(0, 0, ["Total followers on 2/1/2026", "1,204"])
+    sheet.write_row(2, 0, ["Date", "New followers"])
+    sheet.write_row(3, 0, ["1/31/2026", "4"])
+    sheet.write_row(4, 0, ["2/1/2026", "n/a"])
+    book.close()
 
 
 def _header_line(text: str) -> str:
@@ -352,6 +364,15 @@ CASES: list[Case] = [
         f"followers_utf16_no_bom_{DAY}.csv",
         raw_file(FOLLOWERS.encode("utf-16-le")),
         "UTF-16 without a byte-order mark",
+    ),
+    # ---- follower analytics workbooks ----
+    Case(f"Content_{DAY}_garbage.xlsx", raw_file(garbage()), "not a readable Excel workbook"),
+    Case(
+        f"Content_2025-02-02_{DAY}_text.xlsx",
+        broken_workbook,
+        "a number of new followers",
+        member="FOLLOWERS",
+        row=5,
     ),
     Case(
         f"followers_too_big_{DAY}.csv",

@@ -101,7 +101,7 @@ def test_each_malformed_item_is_quarantined_with_a_reason(corpus_run, case):
     assert reason.startswith(f"{case.name} (account me, snapshot 2026-02-01) was not loaded.")
     assert case.says.lower() in reason.lower()
     if case.member is not None:
-        assert f"File in the archive: {case.member}\n" in reason
+        assert f"Inside the item: {case.member}\n" in reason
     if case.row is not None:
         assert f"Row: {case.row} " in reason
     con = duckdb.connect(str(home.warehouse), read_only=True)

@@ -163,6 +163,18 @@ def analytics_followers(
     return rows[0][0] if rows else None
 
 
+def url_connections(con: duckdb.DuckDBPyConnection, account: str) -> pl.DataFrame:
+    """Connections rows with a profile URL from every loaded export of the account: the people
+    that URL-less (pre-2024) snapshots can be linked to."""
+    return query_frame(
+        con,
+        "SELECT DISTINCT c.first_name, c.last_name, c.profile_url, c.company "
+        "FROM raw.connections AS c JOIN raw.exports AS e USING (export_id) "
+        "WHERE e.account = ? AND c.profile_url IS NOT NULL",
+        [account],
+    )
+
+
 def read_raw(con: duckdb.DuckDBPyConnection, file_kind: str, export_id: str) -> pl.DataFrame:
     table = RAW_TABLES[file_kind]
     return query_frame(

@@ -100,10 +100,9 @@ def refusal_of(item: InboxItem, exc: Exception) -> Refusal:
         return Refusal(str(exc), member, exc.row)
     if isinstance(exc, ItemRefused):
         return Refusal(str(exc), exc.member)
-    # Only the type and the first line of an unexpected error: its text may quote file content.
-    first_line = (str(exc).strip().splitlines() or [""])[0][:160]
+    # Only the error's type: its text may quote file content (a message body, an email).
     return Refusal(
-        f"{item.name} could not be read: an unexpected {type(exc).__name__} ({first_line}). "
+        f"{item.name} could not be read: an unexpected {type(exc).__name__} while parsing it. "
         "The file is probably not a LinkedIn export, or is damaged; please report it if it is "
         "a genuine export"
     )

@@ -115,6 +115,16 @@ def read_export_csv(
             f"{_HEADER_SEARCH_LINES} lines (first line: {first!r})",
         )
 
+    # Polars would rename a repeated column and one of the two would be silently lost.
+    seen: set[str] = set()
+    for cell in (c for c in cells if c.strip()):
+        if cell in seen:
+            raise ExportFormatError(
+                source,
+                f"has the column {cell!r} twice in its header; a spreadsheet edit probably "
+                "copied it: delete one and save again",
+            )
+        seen.add(cell)
     body = "".join(lines[header_index:])
     try:
         frame = pl.read_csv(

@@ -298,6 +298,12 @@ CASES: list[Case] = [
         row=2,
     ),
     Case(
+        f"duplicate_column_{DAY}.zip",
+        export_with(Connections__csv=CONNECTIONS.replace(",Position,", ",Company,")),
+        "twice in its header",
+        member="Connections.csv",
+    ),
+    Case(
         f"html_as_csv_{DAY}.zip",
         export_with(
             Connections__csv="<!DOCTYPE html>\n<html><body>Sign in to LinkedIn</body></html>"

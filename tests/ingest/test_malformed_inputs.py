@@ -110,3 +110,13 @@ def test_each_malformed_item_is_quarantined_with_a_reason(corpus_run, case):
     ).fetchall()[0][0]
     con.close()
     assert stored == 0
+
+
+def test_an_unexpected_error_becomes_a_reason_that_quotes_nothing_from_the_file(tmp_path):
+    from lnw.inbox import InboxItem
+    from lnw.ingest import refusal_of
+
+    item = InboxItem(tmp_path / "odd_2026-02-01.zip", "me", SECOND, "archive", "0" * 64)
+    refusal = refusal_of(item, KeyError("Hi Ken, here is my private number"))
+    assert refusal.reason.startswith("odd_2026-02-01.zip could not be read: an unexpected KeyError")
+    assert "private" not in refusal.reason

@@ -261,6 +261,13 @@ def archive_members(item: InboxItem) -> Iterator[tuple[str, str, bytes]]:
                 kind = file_stem_kind(path.name)
                 if kind:
                     member = path.relative_to(item.path).as_posix()
+                    if path.is_symlink():
+                        # The folder-item form of zip-slip: a link may point anywhere.
+                        raise ItemRefused(
+                            f"{item.name}/{member} is a symbolic link; an extracted export "
+                            "holds plain files only, so it was refused unread",
+                            member,
+                        )
                     check_file_size(path.stat().st_size, f"{item.name}/{member}", member)
                     yield kind, member, path.read_bytes()
         return

@@ -142,6 +142,13 @@ def broken_folder(path: Path) -> None:
     (path / "Invitations.csv").write_text(INVITATIONS)
 
 
+def symlinked_folder(path: Path) -> None:
+    path.mkdir()
+    outside = path.parents[2] / "outside-the-inbox.csv"  # the home, beside the inbox
+    outside.write_text(CONNECTIONS)
+    (path / "Connections.csv").symlink_to(outside)
+
+
 def xlsx_bytes() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as bundle:
@@ -317,6 +324,12 @@ CASES: list[Case] = [
         "not a date",
         member="Connections.csv",
         row=1,
+    ),
+    Case(
+        f"Basic_LinkedInDataExport_{US_DAY} linked",
+        symlinked_folder,
+        "symbolic link",
+        member="Connections.csv",
     ),
     # ---- Invitations.csv ----
     Case(

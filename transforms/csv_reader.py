@@ -139,7 +139,7 @@ def read_export_csv(
     # Polars pads a row with too few fields with nulls; only then can the last column have
     # nulls where a field is missing, so only then is the slower row-by-row scan worth it.
     if frame.width and frame[frame.columns[-1]].null_count():
-        ragged = _find_ragged_row(body, delimiter, source)
+        ragged = _find_ragged_row(body, delimiter, source, strict=False)
         if ragged is not None:
             raise ragged
 
@@ -158,10 +158,13 @@ def read_export_csv(
     return CsvTable(frame=frame, encoding=encoding, resaved=resaved)
 
 
-def _find_ragged_row(body: str, delimiter: str, source: str) -> ExportFormatError | None:
-    """The first row whose field count differs from the header's, or broken quoting, named by
-    its row number. Field values are never quoted back: they may be message text."""
-    reader = csv.reader(io.StringIO(body), delimiter=delimiter, strict=True)
+def _find_ragged_row(
+    body: str, delimiter: str, source: str, *, strict: bool = True
+) -> ExportFormatError | None:
+    """The first row whose field count differs from the header's, or (``strict``) broken
+    quoting, named by its row number. Field values are never quoted back: they may be message
+    text. Without ``strict`` quoting Polars accepted is not second-guessed."""
+    reader = csv.reader(io.StringIO(body), delimiter=delimiter, strict=strict)
     row_number = 0
     try:
         header = next(reader)

@@ -106,7 +106,10 @@ def run_pipeline(home: Home, icp: str | None = None) -> int:
             print(f"unused       {label} ({notes[item.export_id].removeprefix('unused: ')})")
         elif item.export_id in loaded_now:
             note = f"; {notes[item.export_id]}" if item.export_id in notes else ""
-            print(f"loaded       {label} (snapshot {item.snapshot_date}{note})")
+            # A follower workbook is a daily series, not a snapshot: name where it ends.
+            series = item.kind == "follower_analytics"
+            when = "daily follower totals up to" if series else "snapshot"
+            print(f"loaded       {label} ({when} {item.snapshot_date}{note})")
         elif (reason := _quarantine_reason(home, item.name, started)) is not None:
             quarantined += 1
             print(f"quarantined  {label}: {reason}")

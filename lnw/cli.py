@@ -58,7 +58,7 @@ def run_pipeline(home: Home, icp: str | None = None) -> int:
     from pipelines.partitions import snapshots
     from warehouse.database import connect
     from warehouse.history import unfinished_snapshots
-    from warehouse.raw import loaded_export_ids
+    from warehouse.raw import item_notes, loaded_export_ids
 
     scan = scan_inbox(home.inbox)
     con = connect(home.warehouse)
@@ -94,6 +94,7 @@ def run_pipeline(home: Home, icp: str | None = None) -> int:
     con = connect(home.warehouse)
     try:
         loaded_now = loaded_export_ids(con)
+        notes = item_notes(con)
     finally:
         con.close()
     quarantined = 0
@@ -101,8 +102,14 @@ def run_pipeline(home: Home, icp: str | None = None) -> int:
         label = f"{item.account}/{item.name}"
         if item.export_id in loaded:
             print(f"skipped      {label} (already loaded)")
+        elif item.export_id in loaded_now and notes.get(item.export_id, "").startswith("unused"):
+            print(f"unused       {label} ({notes[item.export_id].removeprefix('unused: ')})")
         elif item.export_id in loaded_now:
-            print(f"loaded       {label} (snapshot {item.snapshot_date})")
+            note = f"; {notes[item.export_id]}" if item.export_id in notes else ""
+            # A follower workbook is a daily series, not a snapshot: name where it ends.
+            series = item.kind == "follower_analytics"
+            when = "daily follower totals up to" if series else "snapshot"
+            print(f"loaded       {label} ({when} {item.snapshot_date}{note})")
         elif (reason := _quarantine_reason(home, item.name, started)) is not None:
             quarantined += 1
             print(f"quarantined  {label}: {reason}")

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import shutil
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -23,12 +25,42 @@ ARCHIVE_FILES = ("connections", "invitations", "messages")
 # Limits against hostile or broken zips: total unpacked size and compression ratio.
 MAX_UNCOMPRESSED_BYTES = 4 * 1024**3
 MAX_COMPRESSION_RATIO = 200
+# One file the pipeline reads (a follower list, or a CSV inside an archive): a million-row
+# follower list is about 150 MB, so 1 GB leaves room while refusing files that are not exports.
+DEFAULT_MAX_FILE_MB = 1024
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _US_DATE = re.compile(r"(\d{2})-(\d{2})-(\d{4})")
 
 
 class ItemRefused(Exception):
-    """An inbox item that cannot be loaded; the message is the reason shown to the user."""
+    """An inbox item that cannot be loaded; the message is the reason shown to the user.
+
+    ``member`` names the file inside the archive the problem is in, when there is one.
+    """
+
+    def __init__(self, reason: str, member: str | None = None) -> None:
+        super().__init__(reason)
+        self.member = member
+
+
+def max_file_bytes() -> int:
+    """The size cap of one file, from ``LNW_MAX_FILE_MB`` (megabytes, default 1024)."""
+    setting = os.environ.get("LNW_MAX_FILE_MB", "").strip()
+    try:
+        megabytes = float(setting) if setting else DEFAULT_MAX_FILE_MB
+    except ValueError:
+        megabytes = DEFAULT_MAX_FILE_MB
+    return int(megabytes * 1024**2)
+
+
+def check_file_size(size: int, where: str, member: str | None = None) -> None:
+    limit = max_file_bytes()
+    if size > limit:
+        raise ItemRefused(
+            f"{where} is {size / 1024**2:.1f} MB, over the {limit / 1024**2:.0f} MB limit for one "
+            "file (set LNW_MAX_FILE_MB to raise it if the file is a genuine export)",
+            member,
+        )
 
 
 @dataclass(frozen=True)
@@ -36,12 +68,14 @@ class InboxItem:
     path: Path
     account: str
     snapshot_date: dt.date
-    kind: str  # archive | follower_list
+    kind: str  # archive | follower_list | follower_analytics
     sha256: str
 
     @property
     def export_id(self) -> str:
-        return self.sha256[:16]
+        """Content hash scoped to the account: the same bytes dropped again for one account
+        are skipped, but two accounts never share an export (a team may pass a file around)."""
+        return hashlib.sha256(f"{self.account}\0{self.sha256}".encode()).hexdigest()[:16]
 
     @property
     def partition_key(self) -> str:
@@ -67,11 +101,13 @@ def parse_partition_key(key: str) -> tuple[str, dt.date]:
     return account, dt.date.fromisoformat(day)
 
 
-def snapshot_date_of(path: Path) -> dt.date:
+def snapshot_date_of(path: Path, *, last: bool = False) -> dt.date:
     """A date in the name (``YYYY-MM-DD`` or LinkedIn's ``MM-DD-YYYY``), else the modification
-    date (UTC)."""
+    date (UTC). With ``last``, the last date of the name (an analytics workbook is named
+    ``Content_<start>_<end>_<name>.xlsx``: its data reach to the end date)."""
     for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_US_DATE, (2, 0, 1))):
-        for match in pattern.finditer(path.name):
+        matches = list(pattern.finditer(path.name))
+        for match in reversed(matches) if last else matches:
             parts = [int(match.group(i + 1)) for i in order]
             try:
                 return dt.date(*parts)
@@ -118,6 +154,8 @@ def _classify(path: Path) -> str | None:
         return "archive"
     if name.endswith(".csv") and "follower" in name:
         return "follower_list"
+    if name.endswith(".xlsx") and not name.startswith("~$"):  # ~$: Excel's lock file
+        return "follower_analytics"
     return None
 
 
@@ -147,14 +185,15 @@ def scan_inbox(inbox: Path) -> InboxScan:
             scan.ignored.append(path)
             continue
         digest = _sha256_folder(path) if path.is_dir() else _sha256_file(path)
-        scan.items.append(InboxItem(path, account, snapshot_date_of(path), kind, digest))
+        day = snapshot_date_of(path, last=kind == "follower_analytics")
+        scan.items.append(InboxItem(path, account, day, kind, digest))
     return scan
 
 
 def keep_in_archive(item: InboxItem, archive: Path) -> Path:
     """Copy the item to ``archive/`` under its content hash before anything reads it."""
     archive.mkdir(parents=True, exist_ok=True)
-    suffix = ".csv" if item.kind == "follower_list" else ".zip"
+    suffix = {"follower_list": ".csv", "follower_analytics": ".xlsx"}.get(item.kind, ".zip")
     target = archive / f"{item.sha256}{suffix}"
     if target.exists():
         return target
@@ -169,8 +208,16 @@ def keep_in_archive(item: InboxItem, archive: Path) -> Path:
     return target
 
 
-def quarantine(item: InboxItem, quarantine_dir: Path, reason: str) -> Path:
-    """Move a refused item out of the inbox, with ``<name>.reason.txt`` beside it."""
+def quarantine(
+    item: InboxItem,
+    quarantine_dir: Path,
+    reason: str,
+    *,
+    member: str | None = None,
+    row: int | None = None,
+) -> Path:
+    """Move a refused item out of the inbox, with ``<name>.reason.txt`` beside it naming the
+    item, the file inside the archive and the data row (after the header) where known."""
     folder = quarantine_dir / item.account
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / item.name
@@ -180,12 +227,30 @@ def quarantine(item: InboxItem, quarantine_dir: Path, reason: str) -> Path:
         counter += 1
     shutil.move(str(item.path), target)
     reason_file = target.with_name(target.name + ".reason.txt")
+    where = [f"Item: {item.name}"]
+    if member:
+        where.append(f"Inside the item: {member}")
+    if row is not None:
+        where.append(f"Row: {row} (counting data rows after the header)")
     reason_file.write_text(
         f"{item.name} (account {item.account}, snapshot {item.snapshot_date}) was not loaded.\n"
-        f"Reason: {reason}\n"
-        "Fix the file and drop it in the inbox again; nothing from it was stored.\n"
+        f"Reason: {' '.join(reason.split())}\n"
+        + "\n".join(where)
+        + "\nFix the file and drop it in the inbox again; nothing from it was stored.\n"
     )
     return target
+
+
+def _escapes_archive(name: str) -> bool:
+    """Absolute paths, drive letters and ``..`` in either slash style (zip-slip)."""
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+        return True
+    return ".." in PurePosixPath(name.replace("\\", "/")).parts
+
+
+def _is_ignored_member(name: str) -> bool:
+    # Finder adds __MACOSX/ (resource forks named like the real files) when zipping.
+    return "__MACOSX" in PurePosixPath(name.replace("\\", "/")).parts
 
 
 def archive_members(item: InboxItem) -> Iterator[tuple[str, str, bytes]]:
@@ -195,12 +260,24 @@ def archive_members(item: InboxItem) -> Iterator[tuple[str, str, bytes]]:
             if path.is_file() and "__MACOSX" not in path.parts:
                 kind = file_stem_kind(path.name)
                 if kind:
-                    yield kind, path.relative_to(item.path).as_posix(), path.read_bytes()
+                    member = path.relative_to(item.path).as_posix()
+                    if path.is_symlink():
+                        # The folder-item form of zip-slip: a link may point anywhere.
+                        raise ItemRefused(
+                            f"{item.name}/{member} is a symbolic link; an extracted export "
+                            "holds plain files only, so it was refused unread",
+                            member,
+                        )
+                    check_file_size(path.stat().st_size, f"{item.name}/{member}", member)
+                    yield kind, member, path.read_bytes()
         return
     try:
         bundle = zipfile.ZipFile(item.path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ItemRefused(f"{item.name} is not a readable zip archive ({exc})") from exc
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise ItemRefused(
+            f"{item.name} is not a readable zip archive ({exc}): it may be cut short by an "
+            "interrupted download; download it again from LinkedIn"
+        ) from exc
     with bundle:
         members = bundle.infolist()
         total = sum(m.file_size for m in members)
@@ -211,25 +288,49 @@ def archive_members(item: InboxItem) -> Iterator[tuple[str, str, bytes]]:
             )
         for member in members:
             name = member.filename
-            if name.startswith(("/", "\\")) or ".." in PurePosixPath(name).parts:
+            if _escapes_archive(name):
                 raise ItemRefused(
-                    f"{item.name} holds {name!r}, a path outside the archive (zip-slip)"
+                    f"{item.name} holds {name!r}, a path outside the archive (zip-slip): "
+                    "LinkedIn never writes such paths, so the file was refused unread",
+                    name,
                 )
             ratio = member.file_size / max(member.compress_size, 1)
             if member.file_size > 1024**2 and ratio > MAX_COMPRESSION_RATIO:
                 raise ItemRefused(
                     f"{item.name}!{name} is compressed {ratio:.0f}:1, over the "
-                    f"{MAX_COMPRESSION_RATIO}:1 limit (a zip bomb?)"
+                    f"{MAX_COMPRESSION_RATIO}:1 limit (a zip bomb?)",
+                    name,
                 )
         for member in sorted(members, key=lambda m: m.filename):
-            if member.is_dir() or "__MACOSX" in PurePosixPath(member.filename).parts:
+            if member.is_dir() or _is_ignored_member(member.filename):
                 continue
-            kind = file_stem_kind(member.filename)
-            if kind:
-                try:
-                    data = bundle.read(member)
-                except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                    raise ItemRefused(
-                        f"{item.name}!{member.filename} cannot be read ({exc})"
-                    ) from exc
-                yield kind, member.filename, data
+            kind = file_stem_kind(member.filename.replace("\\", "/"))
+            if not kind:
+                continue
+            check_file_size(member.file_size, f"{item.name}!{member.filename}", member.filename)
+            yield kind, member.filename, _read_member(bundle, item, member)
+
+
+def _read_member(bundle: zipfile.ZipFile, item: InboxItem, member: zipfile.ZipInfo) -> bytes:
+    where = f"{item.name}!{member.filename}"
+    try:
+        return bundle.read(member)
+    # NotImplementedError is a RuntimeError: it must be caught first.
+    except NotImplementedError as exc:
+        raise ItemRefused(
+            f"{where} uses a compression method this reader does not support ({exc}); "
+            "unzip it and drop the folder instead",
+            member.filename,
+        ) from exc
+    except RuntimeError as exc:
+        # zipfile raises a plain RuntimeError for encrypted members.
+        raise ItemRefused(
+            f"{where} is password-protected; LinkedIn's archives never are: unzip it with the "
+            "password and drop the folder instead",
+            member.filename,
+        ) from exc
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
+        raise ItemRefused(
+            f"{where} cannot be read: the archive is damaged ({exc}); download it again",
+            member.filename,
+        ) from exc

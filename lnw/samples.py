@@ -31,6 +31,7 @@ import re
 import shutil
 import unicodedata
 import zipfile
+import zlib
 from bisect import bisect_left
 from collections.abc import Collection, Iterable, Sequence
 from collections.abc import Set as AbstractSet
@@ -43,6 +44,7 @@ from typing import Any
 from urllib.parse import quote
 
 __all__ = [
+    "FORMAT_YEARS",
     "PersonTruth",
     "SnapshotTruth",
     "write_account_exports",
@@ -120,6 +122,7 @@ MESSAGE_HISTORY_DAYS = 365
 ACTIVE_WINDOW_DAYS = 90
 
 DEMO_LAST_SNAPSHOT = dt.date(2026, 11, 20)
+FORMAT_YEARS = tuple(range(2018, 2027))
 
 # Shares taken from the real exports (linkedin-formats.md 2.1, 3.1) or chosen for a creator.
 _BLANK_PERSON_SHARE = 0.012
@@ -663,8 +666,10 @@ class _AccountExports:
         extracted_folder_for: Collection[dt.date],
         follower_list_for: Collection[dt.date] | None,
         follower_list_style: str,
+        format_year: int | None = None,
     ) -> None:
         self.folder = inbox / account
+        self.format_year = format_year
         self.account = account
         self.dates = list(snapshot_dates)
         self.n_connections = n_connections
@@ -1420,6 +1425,8 @@ class _AccountExports:
                 "messages.csv": self._messages_csv(day, conversations, rows, stamps),
                 "Profile.csv": profile,
             }
+            if self.format_year is not None:
+                files = _in_format_of(self.format_year, files, self.me.url)
             stamp = f"{day.month:02d}-{day.day:02d}-{day.year}"
             if day in self.extracted:
                 item = self.folder / f"Complete_LinkedInDataExport_{stamp}"
@@ -1541,6 +1548,139 @@ def _write_folder(path: Path, files: dict[str, bytes], day: dt.date) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Format years: today's files rewritten as LinkedIn wrote them in an earlier year.
+# The rewrite reads the bytes written above, so the random stream (and thus the people) is the
+# same for every year; only columns, dates, quoting and file names change.
+
+_MESSAGES_2018 = ("From", "To", "Date", "Subject", "Content", "Direction", "Folder")
+_MESSAGES_2020 = tuple(name.upper() for name in _MESSAGES_2018)
+_MESSAGES_2022 = (
+    "CONVERSATION ID",
+    "CONVERSATION TITLE",
+    "FROM",
+    "SENDER PROFILE URL",
+    "TO",
+    "DATE",
+    "SUBJECT",
+    "CONTENT",
+    "FOLDER",
+)
+_MESSAGES_2025 = (*_MESSAGES_HEADER[:10], "ATTACHMENTS", "IS MESSAGE DRAFT")
+_MESSAGES_2026 = (*_MESSAGES_HEADER[:10], "ATTACHMENTS")
+
+
+def _rows_of(data: bytes, skip_lines: int = 0) -> tuple[list[str], list[list[str]]]:
+    text = data.decode("utf-8")
+    for _ in range(skip_lines):
+        text = text.split("\n", 1)[1]
+    rows = list(csv.reader(io.StringIO(text)))
+    return rows[0], rows[1:]
+
+
+def _write_rows(
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    preamble: str = "",
+    final_newline: bool = True,
+    quote_all: bool = False,
+) -> bytes:
+    buffer = io.StringIO()
+    buffer.write(preamble)
+    quoting = csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+    writer = csv.writer(buffer, lineterminator="\n", quoting=quoting)
+    writer.writerow(header)
+    writer.writerows(rows)
+    text = buffer.getvalue()
+    return (text if final_newline else text.removesuffix("\n")).encode()
+
+
+def _us_datetime(moment: dt.datetime) -> str:
+    return _sent_at(moment)  # "1/8/18, 6:14 PM": Invitations' form, and 2018's everywhere
+
+
+def _connections_in_format(data: bytes, year: int) -> bytes:
+    header, rows = _rows_of(data, skip_lines=3)
+    if year >= 2024:
+        return data
+    url = header.index("URL")
+    header = header[:url] + header[url + 1 :]
+    rows = [row[:url] + row[url + 1 :] for row in rows]
+    if year <= 2018:
+        for row in rows:
+            day = dt.datetime.strptime(row[-1], "%d %b %Y")
+            # A stable time of day from the row itself (no draw from the random stream).
+            minutes = zlib.crc32("|".join(row).encode()) % (16 * 60)
+            row[-1] = _us_datetime(day + dt.timedelta(hours=7, minutes=minutes))
+    preamble = _CONNECTIONS_PREAMBLE if year >= 2021 else ""
+    return _write_rows(header, rows, preamble=preamble, final_newline=False)
+
+
+def _invitations_in_format(data: bytes, year: int) -> bytes:
+    header, rows = _rows_of(data)
+    if year >= 2024:
+        return data
+    return _write_rows(header[:5], [row[:5] for row in rows])
+
+
+def _messages_in_format(data: bytes, year: int, me_url: str) -> bytes:
+    header, rows = _rows_of(data)
+    column = {name: index for index, name in enumerate(header)}
+    if year == 2024:
+        return data
+    if year < 2024 or year >= 2026:
+        # Formats without draft columns: drafts are left out rather than passed off as sent.
+        draft_columns = (column["IS MESSAGE DRAFT"], column["IS CONVERSATION DRAFT"])
+        rows = [row for row in rows if all(row[i] != "Yes" for i in draft_columns)]
+    if year >= 2026:
+        return _write_rows(_MESSAGES_2026, [[*row[:10], ""] for row in rows], quote_all=True)
+    if year == 2025:
+        return _write_rows(_MESSAGES_2025, [[*row[:10], "", row[10]] for row in rows])
+    if year == 2023:
+        # The 2024-03 form: recipients' URLs, no draft columns (added between 2022-09 and then).
+        return _write_rows(_MESSAGES_HEADER[:10], [row[:10] for row in rows])
+    if year == 2022:
+        keep = [column[name] for name in _MESSAGES_2022]
+        return _write_rows(_MESSAGES_2022, [[row[i] for i in keep] for row in rows])
+    old_rows = []
+    for row in rows:
+        moment = dt.datetime.strptime(row[column["DATE"]], "%Y-%m-%d %H:%M:%S UTC")
+        outgoing = row[column["SENDER PROFILE URL"]] == me_url
+        # 2019 is between the two observed forms (2018-11 and 2020-02): the older one is used.
+        if year <= 2019:
+            date = _us_datetime(moment)
+            folder = "SENT" if outgoing else "INBOX"
+        else:
+            date = moment.strftime("%Y-%m-%dT%H:%M:%S")
+            folder = "INBOX"
+        old_rows.append(
+            [
+                row[column["FROM"]],
+                row[column["TO"]],
+                date,
+                row[column["SUBJECT"]],
+                row[column["CONTENT"]],
+                "OUTGOING" if outgoing else "INCOMING",
+                folder,
+            ]
+        )
+    return _write_rows(_MESSAGES_2018 if year <= 2019 else _MESSAGES_2020, old_rows)
+
+
+def _in_format_of(year: int, files: dict[str, bytes], me_url: str) -> dict[str, bytes]:
+    converted = {
+        "Connections.csv": _connections_in_format(files["Connections.csv"], year),
+        "Invitations.csv": _invitations_in_format(files["Invitations.csv"], year),
+        # 2018 archives name it Messages.csv; lower case since about 2020.
+        ("Messages.csv" if year <= 2018 else "messages.csv"): _messages_in_format(
+            files["messages.csv"], year, me_url
+        ),
+        "Profile.csv": files["Profile.csv"],
+    }
+    return converted
+
+
+# --------------------------------------------------------------------------------------------
 # Public entry points
 
 
@@ -1557,8 +1697,13 @@ def write_account_exports(
     extracted_folder_for: AbstractSet[dt.date] = frozenset(),
     follower_list_for: set[dt.date] | None = None,
     follower_list_style: str = "phantom",
+    format_year: int | None = None,
 ) -> list[SnapshotTruth]:
     """Write one account's exports into `inbox/<account>/` and return what they contain.
+
+    `format_year` (2018-2026) writes the archive files as LinkedIn wrote them that year
+    (linkedin-formats.md 2.2, 3.2, 4.1): the same people and events, other columns, dates and
+    file names. None (the default) writes today's format.
 
     One LinkedIn archive per snapshot date (a zip, or an extracted folder for the dates in
     `extracted_folder_for`) and a follower list (every date, or those in `follower_list_for`).
@@ -1575,6 +1720,8 @@ def write_account_exports(
         )
     if n_connections < 12:
         raise ValueError("n_connections must be at least 12 (the generator places 9 on purpose)")
+    if format_year is not None and format_year not in FORMAT_YEARS:
+        raise ValueError(f"format_year must be one of {FORMAT_YEARS[0]}-{FORMAT_YEARS[-1]}")
     if n_followers < 0 or n_messages < 0 or not 0.0 <= churn <= 0.5:
         raise ValueError("n_followers and n_messages must be >= 0 and churn within [0, 0.5]")
     exports = _AccountExports(
@@ -1589,6 +1736,7 @@ def write_account_exports(
         extracted_folder_for=extracted_folder_for,
         follower_list_for=follower_list_for,
         follower_list_style=follower_list_style,
+        format_year=format_year,
     )
     # A million followers are millions of objects without reference cycles: the cyclic
     # garbage collector would walk them again and again for nothing.

@@ -6,7 +6,12 @@ import datetime as dt
 
 import polars as pl
 
-from transforms.identity import canonical_profile_key, full_name, weak_person_key
+from transforms.identity import (
+    canonical_profile_key,
+    full_name,
+    link_weak_keys,
+    weak_person_key,
+)
 
 # The public classes (contract), plus `connection` for snapshots without a follower list,
 # where follow status is unknown and must not be guessed.
@@ -175,6 +180,9 @@ def classify_relationships(
         )
     if invitations is not None and not invitations.is_empty():
         inv = invitation_counterparts(invitations)
+        # Invitations without URLs (before 2024) name no company: link them by name alone.
+        known = people.select("person_key", "full_name", "company")
+        inv = link_weak_keys(inv, known, match_company=False).unique("person_key", keep="first")
         people = people.join(inv, on="person_key", how="full", coalesce=True, suffix="_i")
         people = people.with_columns(pl.coalesce("full_name", "full_name_i").alias("full_name"))
         people = people.drop("full_name_i")

@@ -11,12 +11,15 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+import unicodedata
 from dataclasses import dataclass
 
 import polars as pl
 
 from transforms.errors import ExportFormatError
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # How far down a file the header may sit: Connections.csv has a three-line preamble.
 _HEADER_SEARCH_LINES = 20
 
@@ -50,12 +53,22 @@ def decode_export(data: bytes, source: str) -> tuple[str, str, bool]:
         return data.decode("utf-8"), "utf-8", False
     except UnicodeDecodeError:
         pass
-    # Excel on macOS writes MacRoman, on Windows cp1252. MacRoman decodes any byte, so it only
-    # wins when it explains bytes that cp1252 leaves undefined.
-    try:
-        return data.decode("cp1252"), "cp1252", True
-    except UnicodeDecodeError:
-        return data.decode("mac_roman"), "mac_roman", True
+    # Excel on macOS writes MacRoman, on Windows cp1252; both decode almost any byte, so the
+    # one that reads more non-ASCII lower-case letters wins (names are mostly lower case:
+    # MacRoman "J\xbfrgensen" is "Jørgensen", in cp1252 "J¿rgensen"). Ties go to cp1252.
+    candidates = []
+    for encoding in ("cp1252", "mac_roman"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        candidates.append((_lowercase_letters(text), encoding == "cp1252", text, encoding))
+    _, _, text, encoding = max(candidates)
+    return text, encoding, True
+
+
+def _lowercase_letters(text: str) -> int:
+    return sum(1 for c in _NON_ASCII.findall(text) if unicodedata.category(c) == "Ll")
 
 
 def _normalize_header(name: str) -> str:
@@ -102,6 +115,16 @@ def read_export_csv(
             f"{_HEADER_SEARCH_LINES} lines (first line: {first!r})",
         )
 
+    # Polars would rename a repeated column and one of the two would be silently lost.
+    seen: set[str] = set()
+    for cell in (c for c in cells if c.strip()):
+        if cell in seen:
+            raise ExportFormatError(
+                source,
+                f"has the column {cell!r} twice in its header; a spreadsheet edit probably "
+                "copied it: delete one and save again",
+            )
+        seen.add(cell)
     body = "".join(lines[header_index:])
     try:
         frame = pl.read_csv(
@@ -112,7 +135,13 @@ def read_export_csv(
             raise_if_empty=False,
         )
     except pl.exceptions.PolarsError as exc:
-        raise _locate_csv_error(body, delimiter, source, exc) from exc
+        raise _locate_csv_error(body, delimiter, source) from exc
+    # Polars pads a row with too few fields with nulls; only then can the last column have
+    # nulls where a field is missing, so only then is the slower row-by-row scan worth it.
+    if frame.width and frame[frame.columns[-1]].null_count():
+        ragged = _find_ragged_row(body, delimiter, source, strict=False)
+        if ragged is not None:
+            raise ragged
 
     rename: dict[str, str] = {}
     for original in frame.columns:
@@ -129,18 +158,39 @@ def read_export_csv(
     return CsvTable(frame=frame, encoding=encoding, resaved=resaved)
 
 
-def _locate_csv_error(body: str, delimiter: str, source: str, exc: Exception) -> ExportFormatError:
-    """Polars says a row is malformed but not which one; the csv module finds it for people."""
-    reader = csv.reader(io.StringIO(body), delimiter=delimiter)
+def _find_ragged_row(
+    body: str, delimiter: str, source: str, *, strict: bool = True
+) -> ExportFormatError | None:
+    """The first row whose field count differs from the header's, or (``strict``) broken
+    quoting, named by its row number. Field values are never quoted back: they may be message
+    text. Without ``strict`` quoting Polars accepted is not second-guessed."""
+    reader = csv.reader(io.StringIO(body), delimiter=delimiter, strict=strict)
+    row_number = 0
     try:
         header = next(reader)
         for row_number, row in enumerate(reader, start=1):
             if row and len(row) != len(header):
                 return ExportFormatError(
                     source,
-                    f"has {len(row)} fields where the header has {len(header)}",
+                    f"has {len(row)} fields where the header has {len(header)}; a field was "
+                    "added or lost, or a value with a comma lost its quotes",
                     row=row_number,
                 )
     except csv.Error as csv_exc:
-        return ExportFormatError(source, f"is not valid CSV ({csv_exc})", row=reader.line_num)
-    return ExportFormatError(source, f"is not valid CSV ({exc})")
+        return ExportFormatError(
+            source,
+            f"is not valid CSV: its quoting is broken ({csv_exc}); a quote was opened and never "
+            "closed, or a stray quote sits inside a field",
+            row=row_number + 1,
+        )
+    return None
+
+
+def _locate_csv_error(body: str, delimiter: str, source: str) -> ExportFormatError:
+    """Polars says a row is malformed but not which one; the csv module finds it for people."""
+    found = _find_ragged_row(body, delimiter, source)
+    if found is not None:
+        return found
+    return ExportFormatError(
+        source, "is not valid CSV: the CSV reader could not split it into rows and fields"
+    )

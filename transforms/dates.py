@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from transforms.errors import ExportFormatError
@@ -61,8 +63,14 @@ def parse_column(
             row = bad.row(0, named=True)
             raise ExportFormatError(
                 source,
-                f"column {column!r} has {row[column]!r}, which is not a date in any format "
-                f"this file uses ({', '.join(formats[:2])})",
+                f"the {column.replace('_', ' ')} value {row[column]!r} is not a date in any "
+                f"form this file uses (like {' or '.join(_examples(formats[:2]))})",
                 row=row["row_number"],
             )
     return result.drop(column).rename({f"__{column}": column}).select(frame.columns)
+
+
+def _examples(formats: tuple[str, ...]) -> list[str]:
+    """A format as people read it: the date 27 Nov 2026, 6:14 PM written in it."""
+    moment = dt.datetime(2026, 11, 27, 18, 14, 5)
+    return [repr(moment.strftime(f.replace("%.f", ".000"))) for f in formats]

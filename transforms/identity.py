@@ -60,3 +60,76 @@ def full_name(first: pl.Expr, last: pl.Expr) -> pl.Expr:
     joined = pl.concat_str([first.fill_null(""), last.fill_null("")], separator=" ")
     name = joined.str.replace_all(r"\s+", " ").str.strip_chars().str.normalize("NFC")
     return pl.when(name != "").then(name)
+
+
+def link_weak_keys(
+    people: pl.DataFrame, known: pl.DataFrame, *, match_company: bool = True
+) -> pl.DataFrame:
+    """Give weak-keyed rows of ``people`` the key of the one person in ``known`` with the same
+    normalized name (and company, with ``match_company``).
+
+    Before 2024 neither Connections.csv nor Invitations.csv had URLs, so the same person is
+    ``name:ana pereira|acme`` there and ``ana-pereira-1a2b`` in a later export; an invitation
+    names no company at all. ``known`` holds ``person_key``, ``full_name`` and ``company``.
+    A name shared by two known people stays unlinked: guessing would merge two people.
+    """
+    fields = ["__name", "__company"] if match_company else ["__name"]
+
+    def normalized(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.with_columns(
+            normalize_name(pl.col("full_name")).alias("__name"),
+            normalize_name(pl.col("company")).fill_null("").alias("__company"),
+        )
+
+    candidates = (
+        normalized(known.select("person_key", "full_name", "company"))
+        .filter(pl.col("__name").is_not_null())
+        .unique(["person_key", *fields])
+    )
+    unambiguous = candidates.filter(pl.len().over(fields) == 1).select(
+        *fields, pl.col("person_key").alias("__linked")
+    )
+    company = people["company"] if "company" in people.columns else None
+    work = normalized(
+        people.with_columns(
+            company if company is not None else pl.lit(None, pl.String).alias("company")
+        )
+    )
+    weak = pl.col("person_key").str.starts_with(WEAK_KEY_PREFIX)
+    linked = work.join(unambiguous, on=fields, how="left").with_columns(
+        pl.when(weak & pl.col("__linked").is_not_null())
+        .then(pl.col("__linked"))
+        .otherwise(pl.col("person_key"))
+        .alias("person_key")
+    )
+    return linked.select(people.columns)
+
+
+def adopt_known_keys(people: pl.DataFrame, url_rows: pl.DataFrame) -> pl.DataFrame:
+    """A relationship snapshot whose weak-keyed people take the slug of the same person (same
+    name and company) from the account's URL-bearing exports.
+
+    ``url_rows`` are Connections.csv rows with ``first_name``, ``last_name``, ``profile_url``
+    and ``company``; ``people`` has ``person_key``, ``key_is_weak``, ``full_name``,
+    ``company`` and ``profile_url``.
+    """
+    if url_rows.is_empty() or not people["key_is_weak"].any():
+        return people
+    known = url_rows.select(
+        canonical_profile_key(url_rows["profile_url"]),
+        full_name(pl.col("first_name"), pl.col("last_name")).alias("full_name"),
+        pl.col("company"),
+    ).filter(pl.col("person_key").is_not_null())
+    linked = link_weak_keys(people, known)
+    weak = pl.col("person_key").str.starts_with(WEAK_KEY_PREFIX)
+    return (
+        linked.with_columns(
+            weak.alias("key_is_weak"),
+            pl.when(weak)
+            .then(pl.col("profile_url"))
+            .otherwise(pl.lit("https://www.linkedin.com/in/") + pl.col("person_key"))
+            .alias("profile_url"),
+        )
+        .unique("person_key", keep="first", maintain_order=True)
+        .sort("person_key")
+    )

@@ -42,6 +42,9 @@ def parse_messages(data: bytes, *, source: str) -> CsvTable:
     frame = parse_column(
         table.frame, "sent_at", MESSAGE_DATE_FORMATS, pl.Datetime("us"), source=source
     )
+    # Before 2022 messages.csv had no profile URLs at all: a missing sender URL then says
+    # nothing about sponsorship.
+    has_sender_urls = table.frame["sender_url"].is_not_null().any()
     is_yes = pl.col("is_message_draft").str.to_lowercase().is_in(["yes", "true"])
     conversation_draft = pl.col("is_conversation_draft").str.to_lowercase().is_in(["yes", "true"])
     frame = frame.select(
@@ -57,7 +60,7 @@ def parse_messages(data: bytes, *, source: str) -> CsvTable:
         # Sponsored InMail and Premium promotions have no sender profile.
         (
             (pl.col("conversation_title") == "Sponsored Conversation").fill_null(False)
-            | pl.col("sender_url").is_null()
+            | (pl.col("sender_url").is_null() & pl.lit(has_sender_urls))
         ).alias("is_sponsored"),
     )
     return CsvTable(frame=frame.cast(RAW_SCHEMA), encoding=table.encoding, resaved=table.resaved)

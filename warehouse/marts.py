@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 
 from warehouse.database import insert_frame, query_frame, transaction
-from warehouse.raw import snapshot_sources
+from warehouse.raw import analytics_followers, snapshot_sources
 
 MART_TABLES = ("marts.reach", "marts.messaging_capacity", "marts.network_relevance")
 
@@ -59,7 +59,9 @@ def snapshot_facts(
         "has_invitations",
         "has_messages",
     )
-    return dict(zip(keys, row, strict=True))
+    facts = dict(zip(keys, row, strict=True))
+    facts["analytics_followers"] = analytics_followers(con, account, snapshot_date)
+    return facts
 
 
 def previous_snapshot_date(

@@ -15,6 +15,7 @@ RAW_TABLES = {
     "invitations": "raw.invitations",
     "messages": "raw.messages",
     "followers": "raw.followers",
+    "follower_counts": "raw.follower_counts",
 }
 
 
@@ -89,12 +90,16 @@ def load_export(
 def snapshot_sources(
     con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
 ) -> dict[str, str]:
-    """For each file kind, the export that supplies it to the snapshot: the latest loaded item
-    of that account and date that has the file (a Complete archive loaded after the Basic
-    one of the same day replaces it)."""
+    """For each file kind, the export that supplies it to the snapshot: a Complete archive of
+    that account and date wins over a Basic one whatever order they came in (it is the fuller
+    export of the same day); among equals, the latest loaded."""
     rows = con.execute(
         """
-        SELECT f.file_kind, arg_max(e.export_id, e.loaded_at)
+        SELECT f.file_kind,
+               arg_max(
+                   e.export_id,
+                   (e.item_name ILIKE '%complete%linkedindataexport%', e.loaded_at)
+               )
         FROM raw.exports AS e JOIN raw.export_files AS f USING (export_id)
         WHERE e.account = ? AND e.snapshot_date = ?
         GROUP BY f.file_kind
@@ -102,6 +107,72 @@ def snapshot_sources(
         [account, snapshot_date],
     ).fetchall()
     return dict(rows)
+
+
+def item_notes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """What `lnw run` says about loaded items beyond "loaded": an item with no file the
+    pipeline uses, and files read from a legacy encoding (a spreadsheet re-save)."""
+    rows = con.execute(
+        """
+        SELECT e.export_id, count(f.export_id) AS files,
+               string_agg(CASE WHEN f.resaved THEN f.source_file || ' as ' || f.encoding END,
+                          ', ' ORDER BY f.source_file)
+        FROM raw.exports AS e LEFT JOIN raw.export_files AS f USING (export_id)
+        GROUP BY e.export_id
+        """
+    ).fetchall()
+    notes = {}
+    for export_id, files, resaved in rows:
+        if not files:
+            notes[export_id] = (
+                "unused: holds no Connections, Invitations or messages file, follower list "
+                "or FOLLOWERS sheet"
+            )
+        elif resaved:
+            notes[export_id] = f"re-saved by a spreadsheet: {resaved}"
+    return notes
+
+
+def mark_window_stale(con: duckdb.DuckDBPyConnection, account: str, series: pl.DataFrame) -> int:
+    """Snapshots of the account inside a follower workbook's window need their metrics again:
+    their follower total may now come from it."""
+    if series.is_empty():
+        return 0
+    first, last = series["day"].min(), series["day"].max()
+    rows = con.execute(
+        "UPDATE core.snapshots SET marts_stale = true "
+        "WHERE account = ? AND snapshot_date BETWEEN ? AND ?",
+        [account, first, last],
+    ).fetchall()
+    return rows[0][0] if rows else 0
+
+
+def analytics_followers(
+    con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
+) -> int | None:
+    """The follower total of the day from the account's analytics workbooks: the most recent
+    workbook (latest anchor, then latest loaded) that covers the day."""
+    rows = con.execute(
+        """
+        SELECT arg_max(c.followers, (c.anchor_date, e.loaded_at))
+        FROM raw.follower_counts AS c JOIN raw.exports AS e USING (export_id)
+        WHERE e.account = ? AND c.day = ?
+        """,
+        [account, snapshot_date],
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def url_connections(con: duckdb.DuckDBPyConnection, account: str) -> pl.DataFrame:
+    """Connections rows with a profile URL from every loaded export of the account: the people
+    that URL-less (pre-2024) snapshots can be linked to."""
+    return query_frame(
+        con,
+        "SELECT DISTINCT c.first_name, c.last_name, c.profile_url, c.company "
+        "FROM raw.connections AS c JOIN raw.exports AS e USING (export_id) "
+        "WHERE e.account = ? AND c.profile_url IS NOT NULL",
+        [account],
+    )
 
 
 def read_raw(con: duckdb.DuckDBPyConnection, file_kind: str, export_id: str) -> pl.DataFrame:

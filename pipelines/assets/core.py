@@ -7,8 +7,9 @@ from pipelines.assets.ingest import RAW_KEYS
 from pipelines.partitions import snapshots
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
 from transforms.classify import classify_relationships, count_unidentified, detect_self_key
+from transforms.identity import adopt_known_keys
 from warehouse.history import merge_snapshot_into_history, write_relationship_snapshot
-from warehouse.raw import read_raw, snapshot_sources
+from warehouse.raw import read_raw, snapshot_sources, url_connections
 
 RELATIONSHIP_SNAPSHOTS = dg.AssetKey(["core", "relationship_snapshots"])
 RELATIONSHIP_HISTORY = dg.AssetKey(["core", "relationship_history"])
@@ -42,6 +43,8 @@ def relationship_snapshots(context: dg.AssetExecutionContext, lnw: LnwSettings):
             snapshot_date=day,
             self_key=self_key,
         )
+        # Pre-2024 exports have no URLs: their people take the slug known from later exports.
+        people = adopt_known_keys(people, url_connections(con, account))
         write_relationship_snapshot(
             con,
             account,

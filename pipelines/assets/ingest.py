@@ -20,18 +20,22 @@ RAW_KEYS = {
     for kind in ("connections", "invitations", "messages", "followers")
 }
 
+# Not an input of the relationship snapshots: the daily follower totals feed reach directly.
+FOLLOWER_COUNTS = dg.AssetKey(["raw", "follower_counts"])
+
 RAW_DESCRIPTIONS = {
     "connections": "Connections.csv rows as exported; emails as salted hashes.",
     "invitations": "Invitations.csv rows as exported; invitation notes are not kept.",
     "messages": "messages.csv: conversation, sender, recipients, time. No bodies.",
     "followers": "Follower list rows as exported by the scraping tool.",
+    "follower_counts": "Daily follower totals from LinkedIn's follower analytics workbook.",
 }
 
 
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(key, deps=[INBOX], description=RAW_DESCRIPTIONS[kind], group_name="ingest")
-        for kind, key in RAW_KEYS.items()
+        for kind, key in {**RAW_KEYS, "follower_counts": FOLLOWER_COUNTS}.items()
     ],
     partitions_def=snapshots,
     pool=WAREHOUSE_POOL,
@@ -50,7 +54,7 @@ def raw_exports(context: dg.AssetExecutionContext, lnw: LnwSettings):
         "\n".join(f"- `{o.item.name}`: **{o.status}** {o.detail}".rstrip() for o in outcomes)
         or "no items"
     )
-    for kind, key in RAW_KEYS.items():
+    for kind, key in {**RAW_KEYS, "follower_counts": FOLLOWER_COUNTS}.items():
         rows = sum(o.rows.get(kind, 0) for o in outcomes)
         yield dg.MaterializeResult(
             asset_key=key,

@@ -7,6 +7,7 @@ import duckdb
 import polars as pl
 
 from pipelines.assets.core import RELATIONSHIP_HISTORY
+from pipelines.assets.ingest import FOLLOWER_COUNTS
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
 from transforms import metrics
 from transforms.relevance import IdealCustomerProfile, score_relevance
@@ -101,7 +102,7 @@ def snapshot_metrics(
     specs=[
         dg.AssetSpec(
             key,
-            deps=[RELATIONSHIP_HISTORY],
+            deps=[RELATIONSHIP_HISTORY, *([FOLLOWER_COUNTS] if name == "reach" else [])],
             description=MART_DESCRIPTIONS[name],
             group_name="marts",
             kinds={"polars", "duckdb"},

@@ -107,3 +107,121 @@ def test_follower_lists_match_columns_by_alias():
     assert frame.select("full_name", "headline").row(0) == ("Ann A", "CEO")
     split = b"profileUrl,firstName,lastName,occupation\nhttps://x.linkedin.com/in/b,Bo,B,CTO\n"
     assert parse_followers(split, source="f.csv").frame["full_name"].to_list() == ["Bo B"]
+
+
+# ---- encodings (linkedin-formats.md 13.10, 13.11) ----
+
+ROW = "Linnéa,Ström,https://www.linkedin.com/in/linn%C3%A9a-str%C3%B6m,,Exempel AB,HR,27 Nov 2024"
+
+
+def read_connections(data: bytes):
+    return parse_connections(data, source="Connections.csv", email_salt="s")
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: text.encode(),
+        lambda text: b"\xef\xbb\xbf" + text.encode(),
+        lambda text: text.replace("\n", "\r\n").encode(),
+        lambda text: (text + "\n").encode(),
+        lambda text: text.replace(",", "\t").encode("utf-16"),
+    ],
+    ids=["utf8-no-final-newline", "utf8-bom", "crlf", "final-newline", "utf16-bom-tabs"],
+)
+def test_native_encodings_load_and_are_not_flagged(encode):
+    table = read_connections(encode(HEADER + ROW))
+    assert table.frame.select("first_name", "last_name").row(0) == ("Linnéa", "Ström")
+    assert not table.resaved
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "mac_roman"])
+def test_spreadsheet_resaves_load_and_are_flagged(encoding):
+    text = HEADER + ROW.replace("Ström", "Jørgensen") + "\r\n"
+    table = read_connections(text.encode(encoding))
+    assert table.frame.select("first_name", "last_name").row(0) == ("Linnéa", "Jørgensen")
+    assert (table.encoding, table.resaved) == (encoding, True)
+
+
+def test_an_excel_resave_with_a_broken_preamble_and_semicolons_loads():
+    text = "Notes:;;\n;;\n" + HEADER.replace(",", ";") + "Ana;P;;;X;Y;5-Jan-26\r\n"
+    frame = read_connections(text.encode("cp1252")).frame
+    assert str(frame["connected_on"][0]) == "2026-01-05"
+
+
+# ---- format years (linkedin-formats.md 2.2, 3.2, 4.1) ----
+
+
+def test_a_2018_connections_file_has_no_url_and_us_dates_with_times():
+    data = (
+        b"First Name,Last Name,Email Address,Company,Position,Connected On\n"
+        b'Ana,Pereira,urn:li:member:664293716,Acme,CTO,"1/8/18, 6:14 PM"\n'
+    )
+    frame = read_connections(data).frame
+    assert str(frame["connected_on"][0]) == "2018-01-08"
+    assert frame["profile_url"].to_list() == [None]
+
+
+def test_invitations_before_2024_have_no_url_columns():
+    data = b'From,To,Sent At,Message,Direction\nMaria Silva,Ken Ito,"8/26/22, 8:56 PM",,OUTGOING\n'
+    frame = parse_invitations(data, source="Invitations.csv").frame
+    assert frame.select("invitee_name", "invitee_url").row(0) == ("Ken Ito", None)
+
+
+@pytest.mark.parametrize(
+    "header,row",
+    [
+        (
+            "From,To,Date,Subject,Content,Direction,Folder",
+            'Ana,Maria,"10/16/18, 8:36 AM",,Hello,INCOMING,INBOX',
+        ),
+        ("FROM,TO,DATE,SUBJECT,CONTENT,DIRECTION,FOLDER", "Ana,Maria,2019-11-06T02:08:20,,Hi,,"),
+        (
+            "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,DATE,SUBJECT,"
+            "CONTENT,FOLDER",
+            "c1,,Ana,https://www.linkedin.com/in/ana,Maria,2022-09-08 18:08:14 UTC,,Hi,INBOX",
+        ),
+        (
+            "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE "
+            "URLS,DATE,SUBJECT,CONTENT,FOLDER,ATTACHMENTS,IS MESSAGE DRAFT",
+            "c1,,Ana,https://www.linkedin.com/in/ana,Maria,https://www.linkedin.com/in/maria,"
+            "2025-11-17 22:05:06 UTC,,Hi,INBOX,,No",
+        ),
+    ],
+    ids=["2018", "2020", "2022", "2025"],
+)
+def test_every_messages_header_variant_loads(header, row):
+    frame = parse_messages(f"{header}\n{row}\n".encode(), source="messages.csv").frame
+    assert frame.height == 1
+    assert frame["sent_at"][0] is not None
+    # Before 2022 there are no URLs at all: that is not a sponsored message.
+    assert frame["is_sponsored"].to_list() == [False]
+
+
+# ---- weak keys ----
+
+
+def test_a_weak_key_takes_the_key_of_the_one_known_person_with_that_name_and_company():
+    import polars as pl
+
+    from transforms.identity import link_weak_keys
+
+    people = pl.DataFrame(
+        {
+            "person_key": ["name:ana pereira|acme", "name:bo lee|x", "ken-ito"],
+            "full_name": ["Ana  Pereira", "Bo Lee", "Ken Ito"],
+            "company": ["ACME", "X", "Y"],
+        }
+    )
+    known = pl.DataFrame(
+        {
+            "person_key": ["ana-pereira-1a2b", "bo-lee-1", "bo-lee-2", "ken-ito"],
+            "full_name": ["Ana Pereira", "Bo Lee", "Bo Lee", "Ken Ito"],
+            "company": ["Acme", "X", "X", "Y"],
+        }
+    )
+    linked = link_weak_keys(people, known)
+    # Two known "Bo Lee" at X: which one is unknowable, so the weak key stays.
+    assert linked["person_key"].to_list() == ["ana-pereira-1a2b", "name:bo lee|x", "ken-ito"]
+    moved = link_weak_keys(people.with_columns(pl.lit("Other").alias("company")), known)
+    assert moved["person_key"][0] == "name:ana pereira|acme"

@@ -209,6 +209,18 @@ def print_query(home: Home, query: str, output: str) -> int:
     return EXIT_OK
 
 
+def run_report(home: Home, out: str | None, icp: str | None) -> int:
+    from lnw.report import ReportError, write_report
+
+    try:
+        path = write_report(home, Path(out) if out else None, icp)
+    except ReportError as exc:
+        print(f"lnw report: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Report written to {path} (open it in a browser; it works offline)")
+    return EXIT_OK
+
+
 def run_ui(home: Home, port: int) -> int:
     _prepare_environment(home, None)
     import subprocess
@@ -244,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     sql = with_home(commands.add_parser("sql", help="read-only SQL on the published warehouse"))
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sql.add_argument("query")
+    report = with_home(commands.add_parser("report", help="an offline HTML report with charts"))
+    report.add_argument("--out", help="the HTML file to write (default: <home>/report.html)")
+    report.add_argument("--icp", help="ICP YAML to score people who left (default: $LNW_ICP)")
     ui = with_home(commands.add_parser("ui", help="the Dagster UI on 127.0.0.1"))
     ui.add_argument("--port", type=int, default=3000)
     args = parser.parse_args(argv)
@@ -255,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_pipeline(home, args.icp)
     if args.command == "sql":
         return print_query(home, args.query, args.format)
+    if args.command == "report":
+        return run_report(home, args.out, args.icp)
     return run_ui(home, args.port)
 
 

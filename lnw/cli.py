@@ -221,24 +221,59 @@ def run_report(home: Home, out: str | None, icp: str | None) -> int:
     return EXIT_OK
 
 
+# The project's workspace file: `dagster dev -w` loads the definitions as the daemon does.
+WORKSPACE = Path(__file__).resolve().parents[1] / "workspace.yaml"
+
+
+def _workspace(home: Home) -> Path:
+    """The checkout's workspace.yaml; an installed package writes an equivalent into the home."""
+    if WORKSPACE.exists():
+        return WORKSPACE
+    generated = home.dagster / "workspace.yaml"
+    generated.write_text(
+        "load_from:\n"
+        "  - python_module:\n"
+        "      module_name: pipelines.definitions\n"
+        "      attribute: defs\n"
+        "      location_name: linkedin_network\n"
+    )
+    return generated
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def run_ui(home: Home, port: int) -> int:
     _prepare_environment(home, None)
+    import signal
     import subprocess
 
+    workspace = _workspace(home)
     command = [
-        sys.executable,
-        "-m",
-        "dagster",
-        "dev",
-        "-m",
-        "pipelines.definitions",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+        sys.executable, "-m", "dagster", "dev",
+        "-w", str(workspace),
+        "--host", "127.0.0.1",
+        "--port", str(port),
+    ]  # fmt: skip
     progress(f"lnw: Dagster UI on http://127.0.0.1:{port} (Ctrl-C stops it)")
-    return subprocess.call(command)
+    progress(f"lnw: workspace {workspace}, Dagster storage {home.dagster}")
+    # Its own session, so that one Ctrl-C reaches `dagster dev` once (forwarded below) and it
+    # can stop its webserver, daemon and code server in order instead of being killed.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    process = subprocess.Popen(command, cwd=workspace.parent, start_new_session=True)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        progress("lnw: stopping the Dagster UI")
+        process.send_signal(signal.SIGINT)
+        try:
+            return process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ import duckdb
 import polars as pl
 
 from pipelines.assets.core import RELATIONSHIP_HISTORY
+from pipelines.assets.metadata import markdown_preview, per_account_latest, view_sql
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
 from transforms import metrics
 from transforms.relevance import IdealCustomerProfile, score_relevance
@@ -32,6 +33,11 @@ ANALYTICS_VIEWS = (
     "messaging_capacity",
     "network_relevance",
 )
+# The rows a preview shows first: the most relevant people, the latest snapshots.
+PREVIEW_ORDER = {
+    "current_relationships": "account, relevance_score DESC NULLS LAST, full_name",
+    "relationship_history": "account, valid_from DESC, person_key",
+}
 MART_DESCRIPTIONS = {
     "reach": "Followers, connections, class counts, audience and change since the previous "
     "snapshot, per account and snapshot.",
@@ -120,12 +126,21 @@ def marts(context: dg.AssetExecutionContext, lnw: LnwSettings):
             name: con.execute(f"SELECT count(*) FROM marts.{name}").fetchall()[0][0]
             for name in MART_KEYS
         }
+        latest_dates = {name: per_account_latest(con, f"marts.{name}") for name in MART_KEYS}
+        previews = {
+            name: markdown_preview(con, f"marts.{name}", "account, snapshot_date DESC")
+            for name in MART_KEYS
+            if name != "contact_relevance"
+        }
     context.log.info(f"marts recomputed for {len(stale)} snapshot(s) with ICP {icp_file}")
     for name, key in MART_KEYS.items():
         yield dg.MaterializeResult(
             asset_key=key,
             metadata={
                 "rows": totals[name],
+                "dagster/row_count": totals[name],
+                "latest_snapshots": latest_dates[name],
+                **({"preview": dg.MetadataValue.md(previews[name])} if name in previews else {}),
                 "snapshots_recomputed": len(stale),
                 "icp_file": str(icp_file),
                 "icp_fingerprint": icp.fingerprint,
@@ -152,13 +167,25 @@ def analytics_views(context: dg.AssetExecutionContext, lnw: LnwSettings):
     `lnw sql` and other clients query is replaced, atomically."""
     home = lnw.paths
     with lnw.warehouse() as con:
-        counts = {
-            view: con.execute(f"SELECT count(*) FROM analytics.{view}").fetchall()[0][0]
-            for view in ANALYTICS_VIEWS
-        }
+        described = {}
+        for view in ANALYTICS_VIEWS:
+            relation = f"analytics.{view}"
+            rows, accounts = con.execute(
+                f"SELECT count(*), count(DISTINCT account) FROM {relation}"
+            ).fetchall()[0]
+            order = PREVIEW_ORDER.get(view, "account, snapshot_date DESC")
+            described[view] = {
+                "rows": rows,
+                "dagster/row_count": rows,
+                "accounts": accounts,
+                "preview": dg.MetadataValue.md(markdown_preview(con, relation, order)),
+                "sql": view_sql(con, "analytics", view),
+            }
+            if view != "relationship_history":
+                described[view]["latest_snapshots"] = per_account_latest(con, relation)
         published = publish_read_copy(con, home.warehouse, home.published)
     for view in ANALYTICS_VIEWS:
         yield dg.MaterializeResult(
             asset_key=dg.AssetKey(["analytics", view]),
-            metadata={"rows": counts[view], "published_copy": str(published)},
+            metadata={**described[view], "published_copy": str(published)},
         )

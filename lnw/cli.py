@@ -286,6 +286,9 @@ def run_demo(home: Home, seed: int) -> int:
             "table",
         )
         print(f'\nQuery it: lnw sql --home {home.root} "select * from analytics.reach"')
+        report = home.root / "report.html"
+        if report.exists():
+            print(f"Charts: open {report} in a browser (rewritten after every run)")
     return code
 
 

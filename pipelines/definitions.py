@@ -5,6 +5,7 @@ import dagster as dg
 from pipelines.assets.core import relationship_history, relationship_snapshots
 from pipelines.assets.ingest import INBOX, raw_exports
 from pipelines.assets.marts import analytics_views, marts
+from pipelines.assets.report import report
 from pipelines.checks import ALL_CHECKS
 from pipelines.jobs import backfill_account_job, ingest_job, refresh_marts_job
 from pipelines.resources import LnwSettings
@@ -19,6 +20,7 @@ defs = dg.Definitions(
         relationship_history,
         marts,
         analytics_views,
+        report,
     ],
     asset_checks=ALL_CHECKS,
     jobs=[ingest_job, refresh_marts_job, backfill_account_job],

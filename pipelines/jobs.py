@@ -16,7 +16,8 @@ ingest_job = dg.define_asset_job(
 refresh_marts_job = dg.define_asset_job(
     "refresh_marts",
     selection=dg.AssetSelection.groups("marts", "analytics"),
-    description="Recompute stale metrics and publish the analytics views for readers.",
+    description="Recompute stale metrics, publish the analytics views for readers and "
+    "rewrite the HTML report.",
     tags={"lnw/purpose": "marts"},
 )
 

@@ -38,6 +38,7 @@ EXPECTED_GRAPH = {
     ("analytics", "reach"),
     ("analytics", "messaging_capacity"),
     ("analytics", "network_relevance"),
+    ("analytics", "report"),
 }
 STARTUP_SECONDS = 240
 SHUTDOWN_SECONDS = 60

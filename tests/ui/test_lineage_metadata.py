@@ -68,3 +68,11 @@ def test_partitioned_assets_say_which_account_and_snapshot(materialized):
         assert metadata["snapshot_date"].value == LATE.isoformat()
         assert metadata["dagster/row_count"].value > 0
     assert "snapshot" in latest("marts", "network_relevance")["preview"].value
+
+
+def test_every_run_rewrites_the_html_report(materialized):
+    latest, _ = materialized
+    path = latest("report")["path"].value
+    assert path.endswith("report.html")
+    with open(path, encoding="utf-8") as page:
+        assert page.read().count("<svg") == 4

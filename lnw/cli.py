@@ -214,17 +214,24 @@ def run_backfill(home: Home, account: str, icp: str | None = None) -> int:
 
 
 def _stages(result) -> str:
-    """Each step's time and the checks' outcome of one run, for the progress line."""
-    steps, passed, checks = [], 0, 0
+    """Each asset step's time and the checks' outcome of one run, for the progress line."""
+    evaluations = result.get_asset_check_evaluations()
+    check_names = {e.check_name for e in evaluations}
+    steps, check_ms = [], 0
     for event in result.all_events:
-        if event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
-            took = getattr(event.event_specific_data, "duration_ms", None)
-            state = "" if event.event_type_value == "STEP_SUCCESS" else " FAILED"
-            steps.append(f"{event.step_key}{state}" + (f" {took / 1000:.1f} s" if took else ""))
-    for evaluation in result.get_asset_check_evaluations():
-        checks += 1
-        passed += bool(evaluation.passed)
-    return ", ".join(steps) + (f"; checks {passed}/{checks} passed" if checks else "")
+        if event.event_type_value not in ("STEP_SUCCESS", "STEP_FAILURE"):
+            continue
+        took = getattr(event.event_specific_data, "duration_ms", None) or 0
+        # Check steps are named `<asset>_<check name>`; they are summed up as one stage.
+        if any(event.step_key.endswith(name) for name in check_names):
+            check_ms += took
+            continue
+        state = "" if event.event_type_value == "STEP_SUCCESS" else " FAILED"
+        steps.append(f"{event.step_key.split('__')[-1]}{state} {took / 1000:.1f} s")
+    passed = sum(bool(e.passed) for e in evaluations)
+    if evaluations:
+        steps.append(f"checks {passed}/{len(evaluations)} passed {check_ms / 1000:.1f} s")
+    return ", ".join(steps) or "no step ran"
 
 
 def _summary(counts: dict[str, int], snapshots: int, failures: int, seconds: float) -> None:

@@ -1,6 +1,7 @@
 """`lnw run` and `lnw demo` tell what they do while they do it, and sum it up at the end."""
 
 import datetime as dt
+import re
 
 from lnw.home import Home
 from lnw.samples import write_account_exports
@@ -23,7 +24,8 @@ def test_run_shows_items_stages_and_a_summary_table(tmp_path, capsys):
         "lnw:       followers_2026-10-02.csv (follower list)",
     ]
     assert err[at + 3].startswith("lnw:       raw_exports ")
-    assert "relationship_history" in err[at + 3] and "checks " in err[at + 3]
+    assert "relationship_history" in err[at + 3]
+    assert re.search(r"checks (\d+)/\1 passed", err[at + 3]), "every check passed, and says so"
     assert any("each with a .reason.txt: fix the file" in line for line in err)
     summary = err[err.index("lnw: summary") + 1 :]
     table = {line[6:].rsplit("  ", 1)[0].strip(): line.rsplit(" ", 1)[-1] for line in summary}

@@ -370,6 +370,13 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _default_signals() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def run_ui(home: Home, port: int) -> int:
     _prepare_environment(home, None)
     import signal
@@ -387,7 +394,15 @@ def run_ui(home: Home, port: int) -> int:
     # Its own session, so that one Ctrl-C reaches `dagster dev` once (forwarded below) and it
     # can stop its webserver, daemon and code server in order instead of being killed.
     previous = signal.signal(signal.SIGTERM, _interrupt)
-    process = subprocess.Popen(command, cwd=workspace.parent, start_new_session=True)
+    # Started in the background (`lnw ui &`, nohup), SIGINT arrives ignored: take it back, and
+    # give the child default handlers so that Dagster installs its own shutdown on SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    process = subprocess.Popen(
+        command,
+        cwd=workspace.parent,
+        start_new_session=True,
+        preexec_fn=_default_signals,
+    )
     try:
         return process.wait()
     except KeyboardInterrupt:

@@ -22,9 +22,15 @@ from pipelines.resources import LnwSettings
 )
 def inbox_sensor(context: dg.SensorEvaluationContext, lnw: LnwSettings):
     # Reads only the file system: the warehouse may be locked by a running load.
+    home = lnw.paths
     by_partition: dict[str, list[str]] = defaultdict(list)
-    for item in scan_inbox(lnw.paths.inbox).items:
+    pending: set[str] = set()
+    for item in scan_inbox(home.inbox).items:
         by_partition[item.partition_key].append(item.sha256)
+        # Every ingest keeps the item in archive/ under its hash first: an archived item was
+        # taken in already (by `lnw run`, say), and needs no run of its own.
+        if not any(home.archive.glob(f"{item.sha256}*")):
+            pending.add(item.partition_key)
     known = set(context.instance.get_dynamic_partitions(snapshots.name))
     new_keys = sorted(set(by_partition) - known)
     requests = [
@@ -34,6 +40,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, lnw: LnwSettings):
             tags={"lnw/trigger": "inbox", "lnw/account": key.split(":", 1)[0]},
         )
         for key, hashes in sorted(by_partition.items())
+        if key in pending
     ]
     return dg.SensorResult(
         run_requests=requests,

@@ -96,3 +96,21 @@ def test_a_failed_run_carries_its_reason_as_a_tag(loaded, tmp_path):
         tag = instance.get_run_by_id(result.run_id).tags["lnw/failure"]
     assert tag.startswith("marts: ")
     assert f"ICP file {bad_icp} must be a YAML mapping" in tag
+
+
+def test_the_inbox_sensor_leaves_items_that_lnw_run_loaded_alone(loaded):
+    from pipelines.resources import LnwSettings
+    from pipelines.sensors import inbox_sensor
+
+    with dg.DagsterInstance.from_config(str(loaded.dagster)) as instance:
+        context = dg.build_sensor_context(
+            instance=instance, resources={"lnw": LnwSettings(home=str(loaded.root))}
+        )
+        assert inbox_sensor(context).run_requests == []
+        newer = loaded.inbox / "me" / "followers_2026-10-16.csv"
+        newer.write_text("profileUrl,fullName,headline\nhttps://www.linkedin.com/in/x,X,CEO\n")
+        try:
+            requests = inbox_sensor(context).run_requests
+        finally:
+            newer.unlink()
+    assert [r.partition_key for r in requests] == ["me:2026-10-16"]

@@ -153,3 +153,24 @@ def test_the_report_renders_in_chromium_offline_without_errors(reported, tmp_pat
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     assert requests == [report.as_uri()]
     assert problems == []
+
+
+def test_charts_handle_one_snapshot_gaps_and_zeros():
+    import xml.etree.ElementTree as ET
+
+    from lnw.report import Series, line_chart, stacked_bars
+
+    one = [dt.date(2026, 10, 2)]
+    several = [dt.date(2026, 10, 2), dt.date(2026, 10, 30), dt.date(2026, 11, 27)]
+    charts = [
+        line_chart("one", one, [Series("followers", [None]), Series("connections", [12])]),
+        line_chart("gap", several, [Series("followers", [5, None, 7])]),
+        line_chart("rates", several, [Series("r", [0.0, 0.25, None])], percent=True),
+        stacked_bars("empty", several, [Series("a", [0, 0, None]), Series("b", [None] * 3)]),
+    ]
+    for svg in charts:
+        ET.fromstring(svg)  # well-formed, so browsers draw it
+        assert "nan" not in svg.lower() and "inf" not in svg.lower()
+    # A missing value breaks the line instead of drawing it down to zero.
+    assert charts[1].count("<polyline") == 0 and charts[1].count("<circle") == 2
+    assert charts[0].count("<circle") == 1

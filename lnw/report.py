@@ -43,14 +43,15 @@ class Series:
 
 
 def _nice_max(value: float) -> float:
-    """The smallest 1-2-5 step multiple at or above `value`, so axis labels read well."""
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+    """The axis top: four gridline steps of a round size (25, 1500, ...) reaching `value`."""
+    if value <= 4:
+        return 4.0  # counts: whole-number gridlines even for tiny values
+    quarter = value / 4
+    magnitude = 10 ** math.floor(math.log10(quarter))
+    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if quarter <= step * magnitude:
+            return 4 * step * magnitude
+    return 40 * magnitude
 
 
 def _label(value: float, percent: bool) -> str:

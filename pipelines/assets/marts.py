@@ -33,6 +33,18 @@ ANALYTICS_VIEWS = (
     "messaging_capacity",
     "network_relevance",
 )
+VIEW_DESCRIPTIONS = {
+    "current_relationships": "Everyone related to each account at its latest snapshot: name, "
+    "profile URL, company, position, relationship class and ICP relevance.",
+    "relationship_history": "SCD2 history: one row per person and period of unchanged "
+    "relationship and profile (valid_from, valid_to, is_current).",
+    "reach": "Followers, connections, class counts, audience, new and lost followers and "
+    "connections per account and snapshot.",
+    "messaging_capacity": "Messageable and InMail-only people, active and dormant connections, "
+    "pending invitations, headroom and weeks to the 30,000 cap per snapshot.",
+    "network_relevance": "Relevant connections and followers and their rates, overall and for "
+    "connections of the last 90 days, per snapshot.",
+}
 # The rows a preview shows first: the most relevant people, the latest snapshots.
 PREVIEW_ORDER = {
     "current_relationships": "account, relevance_score DESC NULLS LAST, full_name",
@@ -153,7 +165,8 @@ def marts(context: dg.AssetExecutionContext, lnw: LnwSettings):
         dg.AssetSpec(
             ["analytics", view],
             deps=[*MART_KEYS.values(), RELATIONSHIP_HISTORY],
-            description=f"Public SQL view analytics.{view} (the contract in DESIGN.md).",
+            description=f"Public SQL view analytics.{view} (a stable contract): "
+            + VIEW_DESCRIPTIONS[view],
             group_name="analytics",
             kinds={"duckdb"},
         )

@@ -124,7 +124,11 @@ def run_pipeline(home: Home, icp: str | None = None) -> int:
     for path in scan.ignored:
         progress(f"lnw: ignored {path.relative_to(home.inbox)} (not an export the pipeline reads)")
 
-    if keys or not home.published.exists():
+    from pipelines.assets.marts import marts_settings_changed
+    from pipelines.resources import LnwSettings
+
+    # A new ICP file (or budget) changes every snapshot's metrics even with no new export.
+    if keys or not home.published.exists() or marts_settings_changed(LnwSettings()):
         progress("lnw: refreshing metrics and publishing the analytics views")
         result = defs.resolve_job_def("refresh_marts").execute_in_process(
             instance=instance,

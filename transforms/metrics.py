@@ -89,10 +89,33 @@ def reach(
         now_fol, before_fol = _keys(current, follower), _keys(previous, follower)
         row["new_followers"] = len(now_fol - before_fol)
         row["lost_followers"] = len(before_fol - now_fol)
-    before_total, _ = followers_total(previous_facts, previous)
-    if followers is not None and before_total:
+    before_total, before_source = followers_total(previous_facts, previous)
+    # A scraped list and the analytics workbook count differently (a list can miss people):
+    # growth across the two sources would be an artefact, not growth.
+    if followers is not None and before_total and before_source == source:
         row["follower_growth_rate"] = (followers - before_total) / before_total
     return row
+
+
+def invitation_acceptance(
+    current: pl.DataFrame,
+    earlier_pending_outbound: pl.DataFrame,
+    invitations_since: dt.datetime | None,
+) -> tuple[int, int]:
+    """(accepted, judged): outbound invitations pending in earlier snapshots, and how many of
+    them are connections now.
+
+    Only invitations sent since ``invitations_since`` (the oldest row of this snapshot's
+    Invitations.csv) are judged: LinkedIn's file is a rolling window of about a year, so an
+    older invitation has left it and a cumulative rate over years of snapshots would say little
+    about how invitations fare now. None (no Invitations.csv) judges every earlier one.
+    """
+    invited = earlier_pending_outbound.unique("person_key")
+    if invitations_since is not None:
+        invited = invited.filter(pl.col("invitation_sent_at") >= invitations_since)
+    connected = current.filter(pl.col("is_connection"))["person_key"].implode()
+    accepted = invited.filter(pl.col("person_key").is_in(connected)).height
+    return accepted, invited.height
 
 
 def messaging_capacity(
@@ -100,13 +123,20 @@ def messaging_capacity(
     current: pl.DataFrame,
     earlier_pending_outbound: pl.DataFrame,
     *,
+    invitations_since: dt.datetime | None = None,
     weekly_invitations: int = DEFAULT_WEEKLY_INVITATIONS,
 ) -> dict:
     """Whom the member can message, whom they talk to, and room left under LinkedIn's cap.
 
     ``earlier_pending_outbound`` holds (person_key, invitation_sent_at) of outbound invitations
-    that were still pending in the account's earlier snapshots.
+    that were still pending in the account's earlier snapshots; ``invitations_since`` is the
+    oldest invitation in this snapshot's Invitations.csv (see `invitation_acceptance`).
     """
+    if weekly_invitations <= 0:
+        raise ValueError(
+            f"the weekly invitation budget must be a positive number, not {weekly_invitations} "
+            "(set LNW_WEEKLY_INVITATIONS)"
+        )
     connections = int(current["is_connection"].sum())
     headroom = max(0, CONNECTION_CAP - connections)
     listed = facts.has_follower_list
@@ -114,17 +144,8 @@ def messaging_capacity(
     if facts.has_messages:
         active = int((current["active_90d"].fill_null(False) & current["is_connection"]).sum())
     pending = ~pl.col("is_connection")
-    acceptance = None
-    if not earlier_pending_outbound.is_empty():
-        invited = earlier_pending_outbound.unique("person_key")
-        window = current.filter(pl.col("invitation") == "outbound")["invitation_sent_at"].min()
-        # Invitations.csv covers a rolling window; older invitations cannot be judged.
-        if facts.has_invitations and window is not None:
-            invited = invited.filter(pl.col("invitation_sent_at") >= window)
-        accepted = invited.filter(
-            pl.col("person_key").is_in(_keys(current, pl.col("is_connection")))
-        )
-        acceptance = _rate(accepted.height, invited.height)
+    accepted, judged = invitation_acceptance(current, earlier_pending_outbound, invitations_since)
+    acceptance = _rate(accepted, judged)
     return {
         "account": facts.account,
         "snapshot_date": facts.snapshot_date,

@@ -4,12 +4,17 @@ A contact's text is its position (connections) or headline (followers). Keywords
 case-insensitively on word boundaries. An excluded keyword makes the score 0; otherwise the
 score is the largest weight among matched include keywords (1 when unweighted), or 1 for a
 target company, capped at 1. A contact is relevant when its score reaches the threshold.
+
+Target companies are keywords too, matched the same way in the contact's company; followers
+have no company column, so their headline ("CTO at Acme, Inc.") stands in for it. Keywords
+listed only under ``weights`` are include keywords with that weight.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,15 +77,26 @@ class IdealCustomerProfile:
         return hashlib.sha256(json.dumps(rules).encode()).hexdigest()[:16]
 
 
+def _keyword_pattern(keyword: str) -> str:
+    """The keyword as a regex that only matches whole words.
+
+    A ``\\b`` goes only beside a word character: ``\\bacme, inc\\.\\b`` would need a word
+    character after the final dot and so never matches "Acme, Inc." at the end of a company.
+    """
+    start = r"\b" if re.match(r"\w", keyword) else ""
+    end = r"\b" if re.search(r"\w$", keyword) else ""
+    return f"{start}{pl.escape_regex(keyword)}{end}"
+
+
 def _matches(text: pl.Expr, keyword: str) -> pl.Expr:
-    return text.str.contains(rf"(?i)\b{pl.escape_regex(keyword)}\b").fill_null(False)
+    return text.str.contains(f"(?i){_keyword_pattern(keyword)}").fill_null(False)
 
 
 def _any_match(text: pl.Expr, keywords: tuple[str, ...]) -> pl.Expr:
     if not keywords:
         return pl.lit(False)
-    alternatives = "|".join(pl.escape_regex(k) for k in keywords)
-    return text.str.contains(rf"(?i)\b(?:{alternatives})\b").fill_null(False)
+    alternatives = "|".join(_keyword_pattern(k) for k in keywords)
+    return text.str.contains(f"(?i)(?:{alternatives})").fill_null(False)
 
 
 def score_relevance(people: pl.DataFrame, icp: IdealCustomerProfile) -> pl.DataFrame:

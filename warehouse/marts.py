@@ -8,6 +8,7 @@ import duckdb
 import polars as pl
 
 from warehouse.database import insert_frame, query_frame, transaction
+from warehouse.raw import snapshot_sources
 
 MART_TABLES = ("marts.reach", "marts.messaging_capacity", "marts.network_relevance")
 
@@ -22,9 +23,18 @@ def stale_snapshots(
     """Merged snapshots whose metrics are missing or out of date; all of them when the
     settings (the ICP, the invitation budget) changed since the last refresh."""
     everything = settings(con) != wanted_settings
+    # A snapshot's acceptance rate looks at every earlier snapshot's pending invitations, so a
+    # snapshot that arrives late makes all later ones of its account stale, not just the next.
     return con.execute(
-        "SELECT account, snapshot_date FROM core.snapshots "
-        "WHERE merged_at IS NOT NULL AND (marts_stale OR ?) ORDER BY account, snapshot_date",
+        """
+        WITH merged AS (SELECT * FROM core.snapshots WHERE merged_at IS NOT NULL),
+        first_stale AS (
+            SELECT account, min(snapshot_date) AS since FROM merged
+            WHERE marts_stale OR ? GROUP BY account
+        )
+        SELECT account, snapshot_date FROM merged JOIN first_stale USING (account)
+        WHERE snapshot_date >= since ORDER BY account, snapshot_date
+        """,
         [everything],
     ).fetchall()
 
@@ -83,6 +93,19 @@ def earlier_pending_outbound(
         "AND NOT is_connection GROUP BY person_key",
         [account, snapshot_date],
     )
+
+
+def invitations_since(
+    con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
+) -> dt.datetime | None:
+    """The oldest invitation, either direction, in the snapshot's Invitations.csv: where the
+    rolling window of that file starts. None when the snapshot has no invitations."""
+    export_id = snapshot_sources(con, account, snapshot_date).get("invitations")
+    if export_id is None:
+        return None
+    return con.execute(
+        "SELECT min(sent_at) FROM raw.invitations WHERE export_id = ?", [export_id]
+    ).fetchall()[0][0]
 
 
 def write_marts(

@@ -15,8 +15,10 @@ from warehouse.database import publish_read_copy
 from warehouse.history import read_relationship_snapshot
 from warehouse.marts import (
     earlier_pending_outbound,
+    invitations_since,
     latest_snapshot_dates,
     previous_snapshot_date,
+    settings,
     snapshot_facts,
     stale_snapshots,
     write_marts,
@@ -32,6 +34,7 @@ ANALYTICS_VIEWS = (
     "reach",
     "messaging_capacity",
     "network_relevance",
+    "account_comparison",
 )
 VIEW_DESCRIPTIONS = {
     "current_relationships": "Everyone related to each account at its latest snapshot: name, "
@@ -61,6 +64,23 @@ MART_DESCRIPTIONS = {
 }
 
 
+def wanted_settings(icp: IdealCustomerProfile, weekly_invitations: int) -> dict[str, str]:
+    """What the marts depend on besides the snapshots: a change recomputes every snapshot."""
+    return {"icp": icp.fingerprint, "weekly_invitations": str(weekly_invitations)}
+
+
+def marts_settings_changed(lnw: LnwSettings) -> bool:
+    """Whether the ICP or the invitation budget changed since the marts were computed (a
+    refresh is due even without new exports). An unreadable ICP counts as a change, so that
+    the refresh runs and reports the file's error."""
+    try:
+        icp, _ = lnw.profile()
+    except ValueError:
+        return True
+    with lnw.warehouse() as con:
+        return settings(con) != wanted_settings(icp, lnw.invitation_budget)
+
+
 def _facts(row: dict) -> metrics.SnapshotFacts:
     return metrics.SnapshotFacts(**row)
 
@@ -80,9 +100,16 @@ def snapshot_metrics(
         previous = read_relationship_snapshot(con, account, before)
         previous_facts = _facts(snapshot_facts(con, account, before))
     pending = earlier_pending_outbound(con, account, day)
+    capacity = metrics.messaging_capacity(
+        facts,
+        current,
+        pending,
+        invitations_since=invitations_since(con, account, day),
+        weekly_invitations=weekly_invitations,
+    )
     return (
         metrics.reach(facts, current, previous, previous_facts),
-        metrics.messaging_capacity(facts, current, pending, weekly_invitations=weekly_invitations),
+        capacity,
         metrics.network_relevance(facts, current),
         current,
     )
@@ -104,10 +131,10 @@ def snapshot_metrics(
 )
 def marts(context: dg.AssetExecutionContext, lnw: LnwSettings):
     """Recompute the metrics of every snapshot whose inputs changed (a new snapshot, and the
-    one after it, whose changes are measured against it), or of all snapshots when the ICP or
-    the invitation budget changed."""
+    later ones of its account, whose changes and acceptance rates look back at it), or of all
+    snapshots when the ICP or the invitation budget changed."""
     icp, icp_file = lnw.profile()
-    wanted = {"icp": icp.fingerprint, "weekly_invitations": str(lnw.invitation_budget)}
+    wanted = wanted_settings(icp, lnw.invitation_budget)
     with lnw.warehouse() as con:
         stale = stale_snapshots(con, wanted)
         latest = latest_snapshot_dates(con)

@@ -27,7 +27,7 @@ LEFT JOIN marts.contact_relevance AS c USING (account, snapshot_date, person_key
 CREATE OR REPLACE VIEW analytics.relationship_history AS
 SELECT
     account, person_key, relationship, valid_from, valid_to, is_current,
-    full_name, company, position, headline
+    full_name, company, position, headline, profile_url
 FROM core.relationship_history;
 
 CREATE OR REPLACE VIEW analytics.reach AS
@@ -50,3 +50,44 @@ SELECT
     relevant_followers, follower_relevance_rate, recent_connections, recent_relevance_rate,
     recent_relevant_connections
 FROM marts.network_relevance;
+
+-- Teams: one row per account at its latest snapshot with metrics, side by side.
+CREATE OR REPLACE VIEW analytics.account_comparison AS
+WITH latest AS (
+    SELECT account, max(snapshot_date) AS snapshot_date, count(*) AS snapshots
+    FROM marts.reach
+    GROUP BY account
+)
+SELECT
+    r.account,
+    r.snapshot_date,
+    l.snapshots,
+    r.followers,
+    r.followers_source,
+    r.connections,
+    r.unidentified_connections,
+    r.mutual,
+    r.connection_only,
+    r.follower_only,
+    r.new_followers,
+    r.lost_followers,
+    r.follower_growth_rate,
+    r.new_connections,
+    r.lost_connections,
+    m.active_conversations_90d,
+    m.dormant_connections,
+    m.pending_outbound,
+    m.pending_inbound,
+    m.invitation_acceptance_rate,
+    m.connection_headroom,
+    m.weeks_to_cap,
+    n.relevant_connections,
+    n.relevance_rate,
+    n.relevant_followers,
+    n.follower_relevance_rate,
+    n.recent_connections,
+    n.recent_relevance_rate
+FROM latest AS l
+JOIN marts.reach AS r USING (account, snapshot_date)
+JOIN marts.messaging_capacity AS m USING (account, snapshot_date)
+JOIN marts.network_relevance AS n USING (account, snapshot_date);

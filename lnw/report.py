@@ -232,7 +232,7 @@ def latest_changes(con: duckdb.DuckDBPyConnection, icp_file: Path | None) -> lis
                pair.latest AS since,
                CASE WHEN before.person_key IS NULL THEN 'new' ELSE 'lost' END AS change,
                coalesce(now.full_name, before.full_name) AS full_name,
-               now.profile_url,
+               coalesce(now.profile_url, before.profile_url) AS profile_url,
                coalesce(now.company, before.company) AS company,
                coalesce(now.position, before.position, before.headline) AS position,
                before.headline AS headline,

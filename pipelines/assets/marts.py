@@ -47,6 +47,8 @@ VIEW_DESCRIPTIONS = {
     "pending invitations, headroom and weeks to the 30,000 cap per snapshot.",
     "network_relevance": "Relevant connections and followers and their rates, overall and for "
     "connections of the last 90 days, per snapshot.",
+    "account_comparison": "One row per account at its latest snapshot: reach, capacity and "
+    "relevance side by side, for teams.",
 }
 # The rows a preview shows first: the most relevant people, the latest snapshots.
 PREVIEW_ORDER = {

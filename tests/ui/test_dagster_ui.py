@@ -38,6 +38,7 @@ EXPECTED_GRAPH = {
     ("analytics", "reach"),
     ("analytics", "messaging_capacity"),
     ("analytics", "network_relevance"),
+    ("analytics", "account_comparison"),
     ("analytics", "report"),
 }
 STARTUP_SECONDS = 240

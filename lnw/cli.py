@@ -81,15 +81,18 @@ def run_pipeline(home: Home, icp: str | None = None) -> int:
     failures: list[str] = []
     for number, key in enumerate(keys, start=1):
         progress(f"lnw: [{number}/{len(keys)}] loading snapshot {key}")
+        for item in (i for i in new_items if i.partition_key == key):
+            progress(f"lnw:       {item.name} ({item.kind.replace('_', ' ')})")
         result = ingest.execute_in_process(
             partition_key=key,
             instance=instance,
             raise_on_error=False,
-            tags={"lnw/trigger": "cli"},
+            tags={"lnw/trigger": "cli", "lnw/account": key.split(":", 1)[0]},
             run_config=QUIET_CONSOLE,
         )
+        progress(f"lnw:       {_stages(result)}")
         if not result.success:
-            failures.append(f"snapshot {key}: {_failure_reason(result)}")
+            failures.append(f"snapshot {key}: {_failure_reason(result)} (run {result.run_id})")
 
     con = connect(home.warehouse)
     try:
@@ -98,13 +101,17 @@ def run_pipeline(home: Home, icp: str | None = None) -> int:
     finally:
         con.close()
     quarantined = 0
+    counts = {"loaded": 0, "skipped": 0, "quarantined": 0, "not loaded": 0}
     for item in scan.items:
         label = f"{item.account}/{item.name}"
         if item.export_id in loaded:
+            counts["skipped"] += 1
             print(f"skipped      {label} (already loaded)")
         elif item.export_id in loaded_now and notes.get(item.export_id, "").startswith("unused"):
+            counts["not loaded"] += 1
             print(f"unused       {label} ({notes[item.export_id].removeprefix('unused: ')})")
         elif item.export_id in loaded_now:
+            counts["loaded"] += 1
             note = f"; {notes[item.export_id]}" if item.export_id in notes else ""
             # A follower workbook is a daily series, not a snapshot: name where it ends.
             series = item.kind == "follower_analytics"
@@ -112,9 +119,16 @@ def run_pipeline(home: Home, icp: str | None = None) -> int:
             print(f"loaded       {label} ({when} {item.snapshot_date}{note})")
         elif (reason := _quarantine_reason(home, item.name, started)) is not None:
             quarantined += 1
+            counts["quarantined"] += 1
             print(f"quarantined  {label}: {reason}")
         else:
+            counts["not loaded"] += 1
             print(f"not loaded   {label} (nothing in it the pipeline uses)")
+    if quarantined:
+        progress(
+            f"lnw: {quarantined} item(s) moved to {home.quarantine}, each with a .reason.txt: "
+            "fix the file (or download the export again) and drop it into the inbox again"
+        )
     for path in scan.ignored:
         progress(f"lnw: ignored {path.relative_to(home.inbox)} (not an export the pipeline reads)")
 
@@ -130,14 +144,122 @@ def run_pipeline(home: Home, icp: str | None = None) -> int:
             tags={"lnw/trigger": "cli"},
             run_config=QUIET_CONSOLE,
         )
+        progress(f"lnw:       {_stages(result)}")
         if not result.success:
-            failures.append(f"metrics refresh: {_failure_reason(result)}")
+            failures.append(f"metrics refresh: {_failure_reason(result)} (run {result.run_id})")
     for failure in failures:
         print(f"FAILED       {failure}")
-    progress(f"lnw: done in {time.time() - started:.1f} s")
+    if failures:
+        progress(
+            "lnw: a run failed: the reason is above; `lnw ui` shows the run with its logs "
+            "(Runs page, tag lnw/failure). Fix the cause and run `lnw run` again: loaded items "
+            "are not loaded twice."
+        )
+    _summary(counts, len(keys), len(failures), time.time() - started)
     if failures:
         return EXIT_FAILED
     return EXIT_QUARANTINED if quarantined else EXIT_OK
+
+
+def run_backfill(home: Home, account: str, icp: str | None = None) -> int:
+    """Re-run every snapshot partition of one account (job `backfill_account`), oldest first,
+    then refresh the metrics: a rebuild after a parser fix or a bad load."""
+    _prepare_environment(home, icp)
+    started = time.time()
+    import warnings
+
+    import dagster as dg
+
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+    from lnw.inbox import partition_key
+    from pipelines.definitions import defs
+    from pipelines.partitions import snapshots
+    from warehouse.database import connect
+
+    con = connect(home.warehouse)
+    try:
+        stored = con.execute(
+            "SELECT DISTINCT account, snapshot_date FROM raw.exports ORDER BY 1, 2"
+        ).fetchall()
+    finally:
+        con.close()
+    keys = [partition_key(a, d) for a, d in stored if a == account]
+    if not keys:
+        accounts = sorted({a for a, _ in stored})
+        print(
+            f"lnw backfill: no snapshot of account {account!r} is loaded in {home.root}; "
+            f"loaded accounts: {', '.join(accounts) or 'none (run `lnw run` first)'}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    instance = dg.DagsterInstance.get()
+    known = set(instance.get_dynamic_partitions(snapshots.name))
+    instance.add_dynamic_partitions(snapshots.name, [k for k in keys if k not in known])
+    failures = []
+    for number, key in enumerate(keys, start=1):
+        progress(f"lnw: [{number}/{len(keys)}] re-running snapshot {key}")
+        result = defs.resolve_job_def("backfill_account").execute_in_process(
+            partition_key=key,
+            instance=instance,
+            raise_on_error=False,
+            tags={"lnw/trigger": "cli", "lnw/account": account},
+            run_config=QUIET_CONSOLE,
+        )
+        progress(f"lnw:       {_stages(result)}")
+        if not result.success:
+            failures.append(f"snapshot {key}: {_failure_reason(result)} (run {result.run_id})")
+    progress("lnw: refreshing metrics and publishing the analytics views")
+    result = defs.resolve_job_def("refresh_marts").execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        tags={"lnw/trigger": "cli backfill"},
+        run_config=QUIET_CONSOLE,
+    )
+    progress(f"lnw:       {_stages(result)}")
+    if not result.success:
+        failures.append(f"metrics refresh: {_failure_reason(result)} (run {result.run_id})")
+    for failure in failures:
+        print(f"FAILED       {failure}")
+    print(f"backfilled   {account}: {len(keys) - len(failures)} of {len(keys)} snapshot(s)")
+    progress(f"lnw: done in {time.time() - started:.1f} s")
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+def _stages(result) -> str:
+    """Each asset step's time and the checks' outcome of one run, for the progress line."""
+    evaluations = result.get_asset_check_evaluations()
+    check_names = {e.check_name for e in evaluations}
+    steps, check_ms = [], 0
+    for event in result.all_events:
+        if event.event_type_value not in ("STEP_SUCCESS", "STEP_FAILURE"):
+            continue
+        took = getattr(event.event_specific_data, "duration_ms", None) or 0
+        # Check steps are named `<asset>_<check name>`; they are summed up as one stage.
+        if any(event.step_key.endswith(name) for name in check_names):
+            check_ms += took
+            continue
+        state = "" if event.event_type_value == "STEP_SUCCESS" else " FAILED"
+        steps.append(f"{event.step_key.split('__')[-1]}{state} {took / 1000:.1f} s")
+    passed = sum(bool(e.passed) for e in evaluations)
+    if evaluations:
+        steps.append(f"checks {passed}/{len(evaluations)} passed {check_ms / 1000:.1f} s")
+    return ", ".join(steps) or "no step ran"
+
+
+def _summary(counts: dict[str, int], snapshots: int, failures: int, seconds: float) -> None:
+    rows = [
+        ("items loaded", counts["loaded"]),
+        ("items skipped (already loaded)", counts["skipped"]),
+        ("items quarantined", counts["quarantined"]),
+        *([("items not used", counts["not loaded"])] if counts["not loaded"] else []),
+        ("snapshots loaded", snapshots),
+        ("failed runs", failures),
+        ("time", f"{seconds:.1f} s"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    progress("lnw: summary")
+    for name, value in rows:
+        progress(f"lnw:   {name:<{width}}  {value:>8}")
 
 
 def _failure_reason(result) -> str:
@@ -146,6 +268,8 @@ def _failure_reason(result) -> str:
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.event_specific_data.error
+            while error is not None and error.cause is not None:
+                error = error.cause
             message = error.message.strip().splitlines()[-1] if error else "failed"
             reasons.append(f"step {event.step_key} failed: {message}")
     for evaluation in result.get_asset_check_evaluations():
@@ -181,6 +305,9 @@ def run_demo(home: Home, seed: int) -> int:
             "table",
         )
         print(f'\nQuery it: lnw sql --home {home.root} "select * from analytics.reach"')
+        report = home.root / "report.html"
+        if report.exists():
+            print(f"Charts: open {report} in a browser (rewritten after every run)")
     return code
 
 
@@ -220,24 +347,86 @@ def print_query(home: Home, query: str, output: str) -> int:
     return EXIT_OK
 
 
+def run_report(home: Home, out: str | None, icp: str | None) -> int:
+    from lnw.report import ReportError, write_report
+
+    try:
+        path = write_report(home, Path(out) if out else None, icp)
+    except ReportError as exc:
+        print(f"lnw report: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Report written to {path} (open it in a browser; it works offline)")
+    return EXIT_OK
+
+
+# The project's workspace file: `dagster dev -w` loads the definitions as the daemon does.
+WORKSPACE = Path(__file__).resolve().parents[1] / "workspace.yaml"
+
+
+def _workspace(home: Home) -> Path:
+    """The checkout's workspace.yaml; an installed package writes an equivalent into the home."""
+    if WORKSPACE.exists():
+        return WORKSPACE
+    generated = home.dagster / "workspace.yaml"
+    generated.write_text(
+        "load_from:\n"
+        "  - python_module:\n"
+        "      module_name: pipelines.definitions\n"
+        "      attribute: defs\n"
+        "      location_name: linkedin_network\n"
+    )
+    return generated
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _default_signals() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def run_ui(home: Home, port: int) -> int:
     _prepare_environment(home, None)
+    import signal
     import subprocess
 
+    workspace = _workspace(home)
     command = [
-        sys.executable,
-        "-m",
-        "dagster",
-        "dev",
-        "-m",
-        "pipelines.definitions",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+        sys.executable, "-m", "dagster", "dev",
+        "-w", str(workspace),
+        "--host", "127.0.0.1",
+        "--port", str(port),
+    ]  # fmt: skip
     progress(f"lnw: Dagster UI on http://127.0.0.1:{port} (Ctrl-C stops it)")
-    return subprocess.call(command)
+    progress(f"lnw: workspace {workspace}, Dagster storage {home.dagster}")
+    # Its own session, so that one Ctrl-C reaches `dagster dev` once (forwarded below) and it
+    # can stop its webserver, daemon and code server in order instead of being killed.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # Started in the background (`lnw ui &`, nohup), SIGINT arrives ignored: take it back, and
+    # give the child default handlers so that Dagster installs its own shutdown on SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    process = subprocess.Popen(
+        command,
+        cwd=workspace.parent,
+        start_new_session=True,
+        preexec_fn=_default_signals,
+    )
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        progress("lnw: stopping the Dagster UI")
+        process.send_signal(signal.SIGINT)
+        try:
+            return process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -255,6 +444,14 @@ def main(argv: list[str] | None = None) -> int:
     sql = with_home(commands.add_parser("sql", help="read-only SQL on the published warehouse"))
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sql.add_argument("query")
+    backfill = with_home(
+        commands.add_parser("backfill", help="re-run every snapshot of one account")
+    )
+    backfill.add_argument("account", help="the account (inbox folder name) to rebuild")
+    backfill.add_argument("--icp", help="ideal customer profile YAML (default: $LNW_ICP)")
+    report = with_home(commands.add_parser("report", help="an offline HTML report with charts"))
+    report.add_argument("--out", help="the HTML file to write (default: <home>/report.html)")
+    report.add_argument("--icp", help="ICP YAML to score people who left (default: $LNW_ICP)")
     ui = with_home(commands.add_parser("ui", help="the Dagster UI on 127.0.0.1"))
     ui.add_argument("--port", type=int, default=3000)
     args = parser.parse_args(argv)
@@ -266,6 +463,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_pipeline(home, args.icp)
     if args.command == "sql":
         return print_query(home, args.query, args.format)
+    if args.command == "backfill":
+        return run_backfill(home, args.account, args.icp)
+    if args.command == "report":
+        return run_report(home, args.out, args.icp)
     return run_ui(home, args.port)
 
 

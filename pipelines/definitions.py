@@ -5,11 +5,12 @@ import dagster as dg
 from pipelines.assets.core import relationship_history, relationship_snapshots
 from pipelines.assets.ingest import INBOX, raw_exports
 from pipelines.assets.marts import analytics_views, marts
+from pipelines.assets.report import report
 from pipelines.checks import ALL_CHECKS
-from pipelines.jobs import ingest_job, refresh_marts_job
+from pipelines.jobs import backfill_account_job, ingest_job, refresh_marts_job
 from pipelines.resources import LnwSettings
 from pipelines.schedules import weekly_marts_refresh
-from pipelines.sensors import inbox_sensor, refresh_marts_after_load
+from pipelines.sensors import failure_reason, inbox_sensor, refresh_marts_after_load
 
 defs = dg.Definitions(
     assets=[
@@ -19,10 +20,11 @@ defs = dg.Definitions(
         relationship_history,
         marts,
         analytics_views,
+        report,
     ],
     asset_checks=ALL_CHECKS,
-    jobs=[ingest_job, refresh_marts_job],
-    sensors=[inbox_sensor, refresh_marts_after_load],
+    jobs=[ingest_job, refresh_marts_job, backfill_account_job],
+    sensors=[inbox_sensor, refresh_marts_after_load, failure_reason],
     schedules=[weekly_marts_refresh],
     resources={"lnw": LnwSettings()},
 )

@@ -61,6 +61,7 @@ def relationship_snapshots(context: dg.AssetExecutionContext, lnw: LnwSettings):
     return dg.MaterializeResult(
         metadata={
             "rows": people.height,
+            "dagster/row_count": people.height,
             "account": account,
             "snapshot_date": day.isoformat(),
             "relationships": dg.MetadataValue.md(
@@ -97,5 +98,12 @@ def relationship_history(context: dg.AssetExecutionContext, lnw: LnwSettings):
             [account],
         ).fetchall()[0]
     return dg.MaterializeResult(
-        metadata={"merge": how, "account": account, "current_rows": current, "rows": total}
+        metadata={
+            "merge": how,
+            "account": account,
+            "snapshot_date": day.isoformat(),
+            "current_rows": current,
+            "rows": total,
+            "dagster/row_count": total,
+        }
     )

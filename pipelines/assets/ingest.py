@@ -34,7 +34,13 @@ RAW_DESCRIPTIONS = {
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(key, deps=[INBOX], description=RAW_DESCRIPTIONS[kind], group_name="ingest")
+        dg.AssetSpec(
+            key,
+            deps=[INBOX],
+            description=RAW_DESCRIPTIONS[kind],
+            group_name="ingest",
+            kinds={"polars", "duckdb"},
+        )
         for kind, key in {**RAW_KEYS, "follower_counts": FOLLOWER_COUNTS}.items()
     ],
     partitions_def=snapshots,
@@ -60,6 +66,7 @@ def raw_exports(context: dg.AssetExecutionContext, lnw: LnwSettings):
             asset_key=key,
             metadata={
                 "rows_loaded": rows,
+                "dagster/row_count": rows,
                 "account": account,
                 "snapshot_date": day.isoformat(),
                 "items": items,

@@ -8,6 +8,7 @@ import polars as pl
 
 from pipelines.assets.core import RELATIONSHIP_HISTORY
 from pipelines.assets.ingest import FOLLOWER_COUNTS
+from pipelines.assets.metadata import markdown_preview, per_account_latest, view_sql
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
 from transforms import metrics
 from transforms.relevance import IdealCustomerProfile, score_relevance
@@ -36,6 +37,25 @@ ANALYTICS_VIEWS = (
     "network_relevance",
     "account_comparison",
 )
+VIEW_DESCRIPTIONS = {
+    "current_relationships": "Everyone related to each account at its latest snapshot: name, "
+    "profile URL, company, position, relationship class and ICP relevance.",
+    "relationship_history": "SCD2 history: one row per person and period of unchanged "
+    "relationship and profile (valid_from, valid_to, is_current).",
+    "reach": "Followers, connections, class counts, audience, new and lost followers and "
+    "connections per account and snapshot.",
+    "messaging_capacity": "Messageable and InMail-only people, active and dormant connections, "
+    "pending invitations, headroom and weeks to the 30,000 cap per snapshot.",
+    "network_relevance": "Relevant connections and followers and their rates, overall and for "
+    "connections of the last 90 days, per snapshot.",
+    "account_comparison": "One row per account at its latest snapshot: reach, capacity and "
+    "relevance side by side, for teams.",
+}
+# The rows a preview shows first: the most relevant people, the latest snapshots.
+PREVIEW_ORDER = {
+    "current_relationships": "account, relevance_score DESC NULLS LAST, full_name",
+    "relationship_history": "account, valid_from DESC, person_key",
+}
 MART_DESCRIPTIONS = {
     "reach": "Followers, connections, class counts, audience and change since the previous "
     "snapshot, per account and snapshot.",
@@ -148,12 +168,21 @@ def marts(context: dg.AssetExecutionContext, lnw: LnwSettings):
             name: con.execute(f"SELECT count(*) FROM marts.{name}").fetchall()[0][0]
             for name in MART_KEYS
         }
+        latest_dates = {name: per_account_latest(con, f"marts.{name}") for name in MART_KEYS}
+        previews = {
+            name: markdown_preview(con, f"marts.{name}", "account, snapshot_date DESC")
+            for name in MART_KEYS
+            if name != "contact_relevance"
+        }
     context.log.info(f"marts recomputed for {len(stale)} snapshot(s) with ICP {icp_file}")
     for name, key in MART_KEYS.items():
         yield dg.MaterializeResult(
             asset_key=key,
             metadata={
                 "rows": totals[name],
+                "dagster/row_count": totals[name],
+                "latest_snapshots": latest_dates[name],
+                **({"preview": dg.MetadataValue.md(previews[name])} if name in previews else {}),
                 "snapshots_recomputed": len(stale),
                 "icp_file": str(icp_file),
                 "icp_fingerprint": icp.fingerprint,
@@ -166,7 +195,8 @@ def marts(context: dg.AssetExecutionContext, lnw: LnwSettings):
         dg.AssetSpec(
             ["analytics", view],
             deps=[*MART_KEYS.values(), RELATIONSHIP_HISTORY],
-            description=f"Public SQL view analytics.{view} (the contract in DESIGN.md).",
+            description=f"Public SQL view analytics.{view} (a stable contract): "
+            + VIEW_DESCRIPTIONS[view],
             group_name="analytics",
             kinds={"duckdb"},
         )
@@ -180,13 +210,25 @@ def analytics_views(context: dg.AssetExecutionContext, lnw: LnwSettings):
     `lnw sql` and other clients query is replaced, atomically."""
     home = lnw.paths
     with lnw.warehouse() as con:
-        counts = {
-            view: con.execute(f"SELECT count(*) FROM analytics.{view}").fetchall()[0][0]
-            for view in ANALYTICS_VIEWS
-        }
+        described = {}
+        for view in ANALYTICS_VIEWS:
+            relation = f"analytics.{view}"
+            rows, accounts = con.execute(
+                f"SELECT count(*), count(DISTINCT account) FROM {relation}"
+            ).fetchall()[0]
+            order = PREVIEW_ORDER.get(view, "account, snapshot_date DESC")
+            described[view] = {
+                "rows": rows,
+                "dagster/row_count": rows,
+                "accounts": accounts,
+                "preview": dg.MetadataValue.md(markdown_preview(con, relation, order)),
+                "sql": view_sql(con, "analytics", view),
+            }
+            if view != "relationship_history":
+                described[view]["latest_snapshots"] = per_account_latest(con, relation)
         published = publish_read_copy(con, home.warehouse, home.published)
     for view in ANALYTICS_VIEWS:
         yield dg.MaterializeResult(
             asset_key=dg.AssetKey(["analytics", view]),
-            metadata={"rows": counts[view], "published_copy": str(published)},
+            metadata={**described[view], "published_copy": str(published)},
         )

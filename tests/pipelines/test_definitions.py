@@ -54,7 +54,11 @@ def test_every_layer_has_a_blocking_check():
 
 
 def test_sensor_schedule_and_jobs_are_defined():
-    assert {s.name for s in defs.sensors} == {"inbox_sensor", "refresh_marts_after_load"}
+    assert {s.name for s in defs.sensors} == {
+        "inbox_sensor",
+        "refresh_marts_after_load",
+        "failure_reason",
+    }
     assert [s.name for s in defs.schedules] == ["weekly_marts_refresh"]
     assert defs.resolve_job_def("ingest_snapshot").partitions_def is not None
     assert defs.resolve_job_def("refresh_marts") is not None

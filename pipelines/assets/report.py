@@ -1,0 +1,32 @@
+"""The offline HTML report, rewritten whenever the analytics views are published."""
+
+import dagster as dg
+
+from pipelines.assets.marts import ANALYTICS_VIEWS
+from pipelines.resources import LnwSettings
+
+
+@dg.asset(
+    key="report",
+    deps=[dg.AssetKey(["analytics", view]) for view in ANALYTICS_VIEWS],
+    group_name="analytics",
+    kinds={"html"},
+)
+def report(context: dg.AssetExecutionContext, lnw: LnwSettings):
+    """`<home>/report.html`: charts of reach, capacity and relevance per account and the
+    latest relevant arrivals and departures; one file that works offline (`lnw report`)."""
+    # Imported here: the report module is only needed when this step runs.
+    from lnw.report import ReportError, write_report
+
+    try:
+        path = write_report(lnw.paths, icp=lnw.icp or None)
+    except ReportError as exc:
+        # An empty warehouse is a state, not a failure: the next load brings data.
+        context.log.info(f"no report yet: {exc}")
+        return dg.MaterializeResult(metadata={"skipped": str(exc)})
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "size_kb": round(path.stat().st_size / 1024, 1),
+        }
+    )

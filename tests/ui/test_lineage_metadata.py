@@ -1,0 +1,78 @@
+"""What the UI shows beside each asset after a run: counts, dates, previews, the views' SQL."""
+
+import datetime as dt
+
+import dagster as dg
+import pytest
+
+from lnw.home import Home
+from lnw.samples import write_account_exports
+from pipelines.definitions import defs
+from tests.conftest import run_lnw
+
+LATE = dt.date(2026, 10, 30)
+
+
+@pytest.fixture(scope="module")
+def materialized(tmp_path_factory):
+    home = Home(tmp_path_factory.mktemp("lineage") / "home").ensure()
+    truths = write_account_exports(
+        home.inbox, "me", [dt.date(2026, 10, 2), LATE], n_connections=40, n_followers=50,
+        n_messages=30, seed=11,
+    )  # fmt: skip
+    assert run_lnw(home, "run") == 0
+    with dg.DagsterInstance.from_config(str(home.dagster)) as instance:
+
+        def latest(*path: str) -> dict:
+            event = instance.get_latest_materialization_event(dg.AssetKey(list(path)))
+            assert event is not None, path
+            return event.asset_materialization.metadata
+
+        yield latest, truths[-1]
+
+
+def test_every_asset_has_a_description_group_and_kind():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.description, key
+        assert node.group_name in {"ingest", "core", "marts", "analytics"}, key
+        assert {t for t in node.tags if t.startswith("dagster/kind/")}, key
+
+
+def test_analytics_views_show_counts_dates_preview_and_their_sql(materialized):
+    latest, truth = materialized
+    reach = latest("analytics", "reach")
+    assert reach["dagster/row_count"].value == 2
+    assert reach["latest_snapshots"].value == f"me: {LATE}"
+    assert "FROM marts.reach" in reach["sql"].value
+    assert reach["sql"].value.startswith("```sql\nCREATE VIEW analytics.reach")
+    current = latest("analytics", "current_relationships")
+    assert current["dagster/row_count"].value == len(truth.people)
+    preview = current["preview"].value.splitlines()
+    assert preview[0].startswith("| account | person_key | full_name |")
+    assert len(preview) == 2 + 5
+    names = {p.full_name for p in truth.people.values() if p.full_name}
+    assert any(name in preview[2] for name in names)
+    assert "@" not in current["preview"].value, "no email address in a preview"
+    history = latest("analytics", "relationship_history")
+    assert "FROM core.relationship_history" in history["sql"].value
+
+
+def test_partitioned_assets_say_which_account_and_snapshot(materialized):
+    latest, _ = materialized
+    for path in (("raw", "connections"), ("core", "relationship_snapshots"),
+                 ("core", "relationship_history")):  # fmt: skip
+        metadata = latest(*path)
+        assert metadata["account"].value == "me"
+        assert metadata["snapshot_date"].value == LATE.isoformat()
+        assert metadata["dagster/row_count"].value > 0
+    assert "snapshot" in latest("marts", "network_relevance")["preview"].value
+
+
+def test_every_run_rewrites_the_html_report(materialized):
+    latest, _ = materialized
+    path = latest("report")["path"].value
+    assert path.endswith("report.html")
+    with open(path, encoding="utf-8") as page:
+        assert page.read().count("<svg") == 4

@@ -144,9 +144,11 @@ def active_conversation_partners(
         & (pl.col("sent_at").dt.date() <= snapshot_date)
     )
     recent = recent.with_columns(canonical_profile_key(recent["sender_url"]).alias("sender_key"))
-    from_member = recent.filter(pl.col("sender_key") == self_key)
+    # Without the member's own key nobody's messages can be told apart as the member's.
+    is_member = (pl.col("sender_key") == self_key).fill_null(False) if self_key else pl.lit(False)
+    from_member = recent.filter(is_member)
     recipients = canonical_profile_key(from_member["recipient_urls"].explode().drop_nulls())
-    senders = recent.filter(pl.col("sender_key") != self_key)["sender_key"]
+    senders = recent.filter(~is_member)["sender_key"]
     partners = pl.concat([recipients, senders.alias("person_key")]).drop_nulls().unique()
     return partners.filter(partners != self_key) if self_key else partners
 

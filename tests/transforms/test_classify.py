@@ -118,3 +118,12 @@ def test_the_member_is_found_from_outgoing_invitations_or_messages():
     assert detect_self_key(inv, None) == "me-self"
     msg = messages((url("ann"), [SELF], DAY, False, False), (SELF, [url("bob")], DAY, False, False))
     assert detect_self_key(None, msg) == "me-self"
+
+
+def test_without_the_members_key_people_who_wrote_still_count_as_active():
+    conn = connections(
+        ("ann", "Ann", "A", "X", "Y", EARLIER), ("bob", "Bob", "B", "X", "Y", EARLIER)
+    )
+    msg = messages((url("ann"), [url("someone")], dt.date(2026, 11, 1), False, False))
+    people = classify_relationships(conn, None, None, msg, snapshot_date=DAY, self_key=None)
+    assert set(people.filter(pl.col("active_90d"))["person_key"].to_list()) == {"ann"}

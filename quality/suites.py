@@ -149,7 +149,8 @@ def raw_expectations(rules: RawRules, frame: pl.DataFrame, snapshot_date: dt.dat
     expectations.append(
         gxe.ExpectColumnValuesToBeBetween(
             column=date_column,
-            max_value=latest,
+            # pandas holds dates as midnight timestamps (see quality.validation).
+            max_value=dt.datetime.combine(latest, dt.time()),
             description=f"dates not after the snapshot date ({snapshot_date})",
         )
     )

@@ -2,8 +2,11 @@
 the result: which expectations failed, how many rows, and a few of the bad values.
 
 GX (1.24) has no Polars engine and its SQL engine fails on DuckDB (stack-notes.md section 2),
-so frames go to its pandas engine through Arrow: the pandas columns are Arrow-backed views of
-the Polars buffers, not copies. GX is imported here, lazily: it takes seconds to import.
+so frames go to its pandas engine through Arrow. pandas 3 keeps strings in the Arrow buffers
+(no copy); dates and numbers become NumPy columns, a cheap copy that halves GX's own cost: it
+fingerprints every batch (`hash_pandas_object`), and hashes Arrow-typed columns element by
+element (2.4 s against 1.3 s for a 1M-row follower list, measured here). GX is imported here,
+lazily: it takes seconds to import.
 """
 
 from __future__ import annotations
@@ -132,7 +135,7 @@ def validate_frame(
         )
     )
     result = checkpoint.run(
-        batch_parameters={"dataframe": frame.to_pandas(use_pyarrow_extension_array=True)},
+        batch_parameters={"dataframe": frame.to_pandas()},
         run_id=RunIdentifier(run_name=run_name),
     )
     (validation,) = result.run_results.values()
@@ -186,6 +189,8 @@ def _text(value: Any) -> str:
 
     if value is None or pd.isna(value):
         return "(empty)"
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()  # a date column, held as datetime64 by pandas
     return str(value)
 
 

@@ -146,14 +146,19 @@ def raw_expectations(rules: RawRules, frame: pl.DataFrame, snapshot_date: dt.dat
                 column=date_column, description="dates parse (no empty or unreadable date)"
             )
         )
-    expectations.append(
-        gxe.ExpectColumnValuesToBeBetween(
-            column=date_column,
-            # pandas holds dates as midnight timestamps (see quality.validation).
-            max_value=dt.datetime.combine(latest, dt.time()),
-            description=f"dates not after the snapshot date ({snapshot_date})",
+    # The latest date, not a row-by-row comparison: GX compares dates one Python object at a
+    # time (4.8 s of 12.7 s on a 1M-row follower list), its maximum is one vectorized pass.
+    # pandas holds dates as midnight timestamps (see quality.validation). GX fails the maximum
+    # of an empty column, and scrapers' follower lists often have no follow dates at all.
+    dated = date_column in frame.columns and frame[date_column].null_count() < frame.height
+    if dated or date_column not in frame.columns:
+        expectations.append(
+            gxe.ExpectColumnMaxToBeBetween(
+                column=date_column,
+                max_value=dt.datetime.combine(latest, dt.time()),
+                description=f"dates not after the snapshot date ({snapshot_date})",
+            )
         )
-    )
     if rules.max_blank_share is not None and BLANK_PERSON in frame.columns:
         expectations.append(
             gxe.ExpectColumnMeanToBeBetween(

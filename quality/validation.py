@@ -196,6 +196,8 @@ def _text(value: Any) -> str:
 
 def _plain(value: Any) -> Any:
     """JSON-friendly: dates as ISO strings, floats rounded."""
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):

@@ -91,7 +91,9 @@ def test_an_empty_connection_date_fails_as_unparsed():
 def test_a_connection_dated_after_the_snapshot_fails_with_the_date():
     dates = [dt.date(2026, 1, 1)] * 39 + [dt.date(2026, 12, 15)]
     report = validate_raw("connections", connections(connected_on=dates))
-    assert failed(report) == {"dates not after the snapshot date": ["2026-12-15"]}
+    assert list(failed(report)) == ["dates not after the snapshot date"]
+    assert report.failures[0].as_dict()["observed_value"] == "2026-12-15"
+    assert "observed 2026-12-15" in report.summary()
     assert validate_raw("connections", connections(connected_on=[DAY] * 40)).success
 
 

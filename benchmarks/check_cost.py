@@ -4,9 +4,10 @@ follower list, loaded by the real `ingest_snapshot` job, with the duration of ev
     uv run --frozen python benchmarks/check_cost.py [--followers 1000000] [--home DIR]
 
 Load steps: raw_exports (parse and store every item), core/relationship_snapshots,
-core/relationship_history, then the `refresh_marts` job (metrics, published copy). Check steps: every asset check of the job (the GX suites, the
-partial-export gate, the history check). Great Expectations' import is paid once per process
-and reported apart.
+core/relationship_history, then the `refresh_marts` job (metrics, published copy). Check
+steps: every asset check of the two jobs (the GX suites, the partial-export gate, the history
+and metric-identity checks). Great Expectations' import is paid once per process and is
+reported apart.
 """
 
 from __future__ import annotations

@@ -414,3 +414,29 @@ def test_broken_metric_identities_stop_the_publication(home, tmp_path):
     assert "mutual + connection_only = connections" in check.description
     assert "rates within [0, 1]" in check.description
     assert not home.published.exists()
+
+
+def test_a_partial_export_replacing_a_loaded_snapshot_reaches_neither_views_nor_marts(
+    home, tmp_path
+):
+    truths = stage_two_snapshots(home, tmp_path / "staging")
+    move_into_inbox(home, truths[1].files)
+    assert run_lnw(home, "run") == 0
+    before = downstream_of_core(home)
+    # The scraper ran again the same day and stopped half-way: the newer list of the day
+    # would replace the snapshot's followers.
+    follower_list = next((home.inbox / "me").glob("followers_2026-11-20*"))
+    rescrape = follower_list.with_name("followers_2026-11-20_rescrape.csv")
+    shutil.copy(follower_list, rescrape)
+    drop_share_of_rows(rescrape, 0.5, header_starts="")
+
+    assert run_lnw(home, "run") == 1
+    assert downstream_of_core(home)["history"] == before["history"]
+    assert downstream_of_core(home)["reach"] == before["reach"]
+    # The half list is in the core, unmerged: readers see the last snapshot still whole.
+    assert {row[-1] for row in query_published(home)} == {D1}
+
+    assert run_lnw(home, "run", "--accept-partial", "me:2026-11-20") == 0
+    assert {row[-1] for row in query_published(home)} == {D2}
+    followers = query(home, "SELECT snapshot_date, followers FROM marts.reach ORDER BY 1")
+    assert followers[1][1] < 0.6 * followers[0][1]

@@ -42,8 +42,12 @@ def _quarantine_reason(home: Home, item_name: str, since: float) -> str | None:
     return None
 
 
-def run_pipeline(home: Home, icp: str | None = None) -> int:
-    """Load every new inbox item and refresh what depends on it; returns the exit code."""
+def run_pipeline(
+    home: Home, icp: str | None = None, accept_partial: list[str] | None = None
+) -> int:
+    """Load every new inbox item and refresh what depends on it; returns the exit code.
+    ``accept_partial``: snapshot keys the partial-export gate lets through (recorded as a
+    run tag, so the acceptance shows in the UI)."""
     _prepare_environment(home, icp)
     started = time.time()
     progress(f"lnw: home {home.root}")
@@ -78,6 +82,11 @@ def run_pipeline(home: Home, icp: str | None = None) -> int:
     known = set(instance.get_dynamic_partitions(snapshots.name))
     instance.add_dynamic_partitions(snapshots.name, [k for k in keys if k not in known])
     ingest = defs.resolve_job_def("ingest_snapshot")
+    tags = {"lnw/trigger": "cli"}
+    if accept_partial:
+        from quality.partial_export import ACCEPT_TAG
+
+        tags[ACCEPT_TAG] = ",".join(accept_partial)
     failures: list[str] = []
     for number, key in enumerate(keys, start=1):
         progress(f"lnw: [{number}/{len(keys)}] loading snapshot {key}")
@@ -87,7 +96,7 @@ def run_pipeline(home: Home, icp: str | None = None) -> int:
             partition_key=key,
             instance=instance,
             raise_on_error=False,
-            tags={"lnw/trigger": "cli", "lnw/account": key.split(":", 1)[0]},
+            tags={**tags, "lnw/account": key.split(":", 1)[0]},
             run_config=QUIET_CONSOLE,
         )
         progress(f"lnw:       {_stages(result)}")
@@ -274,9 +283,10 @@ def _failure_reason(result) -> str:
             reasons.append(f"step {event.step_key} failed: {message}")
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:
+            detail = evaluation.description or (evaluation.metadata and dict(evaluation.metadata))
             reasons.append(
                 f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} "
-                f"failed ({evaluation.metadata and dict(evaluation.metadata)})"
+                f"failed ({detail})"
             )
     return "; ".join(reasons) or "see the run in the Dagster UI"
 
@@ -441,6 +451,14 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=2026, help="sample data seed")
     run = with_home(commands.add_parser("run", help="load new inbox items, refresh metrics"))
     run.add_argument("--icp", help="ideal customer profile YAML (default: $LNW_ICP)")
+    run.add_argument(
+        "--accept-partial",
+        action="append",
+        default=[],
+        metavar="ACCOUNT:DATE",
+        help="load this snapshot although it loses more connections or followers than "
+        "LNW_MAX_LOSS allows (repeatable; also $LNW_ACCEPT_PARTIAL)",
+    )
     sql = with_home(commands.add_parser("sql", help="read-only SQL on the published warehouse"))
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sql.add_argument("query")
@@ -460,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         return run_demo(home, args.seed)
     if args.command == "run":
-        return run_pipeline(home, args.icp)
+        return run_pipeline(home, args.icp, args.accept_partial)
     if args.command == "sql":
         return print_query(home, args.query, args.format)
     if args.command == "backfill":

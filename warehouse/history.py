@@ -26,16 +26,15 @@ def write_relationship_snapshot(
     has_messages: bool,
     unidentified_connections: int,
 ) -> int:
-    """Replace the snapshot's rows in one transaction; it must then be merged into history."""
+    """Replace the snapshot's rows in one transaction; it must then be merged into history.
+
+    The snapshot counts as unmerged until then (``merged_at`` NULL), even when it replaces a
+    merged one: the views and marts read merged snapshots only, so rows a blocking check
+    stops (a partial export) never reach them."""
     frame = people.with_columns(
         pl.lit(account).alias("account"), pl.lit(snapshot_date).alias("snapshot_date")
     )
     with transaction(con):
-        # A replaced snapshot keeps its merge time, so its merge knows to rebuild the history.
-        merged_at = con.execute(
-            "SELECT max(merged_at) FROM core.snapshots WHERE account = ? AND snapshot_date = ?",
-            [account, snapshot_date],
-        ).fetchall()[0][0]
         con.execute(
             "DELETE FROM core.relationship_snapshots WHERE account = ? AND snapshot_date = ?",
             [account, snapshot_date],
@@ -58,7 +57,7 @@ def write_relationship_snapshot(
             "INSERT INTO core.snapshots BY NAME SELECT ? AS account, ? AS snapshot_date, "
             "? AS export_ids, ? AS self_key, ? AS has_follower_list, ? AS has_invitations, "
             "? AS has_messages, ? AS unidentified_connections, now() AS built_at, "
-            "? AS merged_at",
+            "NULL AS merged_at",
             [
                 account,
                 snapshot_date,
@@ -68,7 +67,6 @@ def write_relationship_snapshot(
                 has_invitations,
                 has_messages,
                 unidentified_connections,
-                merged_at,
             ],
         )
     return frame.height
@@ -84,10 +82,15 @@ def merge_snapshot_into_history(
     the result never depends on arrival order. Returns which of the two it did.
     """
     with transaction(con):
+        # A replaced snapshot is unmerged again, but the history may hold its old rows: any
+        # period starting or ending on or after its date means the history has seen it. (One
+        # that left no trace left the history as the previous snapshot made it, so an
+        # incremental merge is then right.) Zone maps keep this scan to the newest rows.
         newest, merged_before = con.execute(
-            "SELECT max(snapshot_date) FILTER (WHERE merged_at IS NOT NULL), "
-            "coalesce(bool_or(merged_at IS NOT NULL AND snapshot_date = $d), false) "
-            "FROM core.snapshots WHERE account = $a",
+            "SELECT (SELECT max(snapshot_date) FROM core.snapshots WHERE account = $a "
+            "  AND merged_at IS NOT NULL AND snapshot_date <> $d), "
+            "EXISTS (SELECT 1 FROM core.relationship_history WHERE account = $a "
+            "  AND (valid_from >= $d OR valid_to >= $d))",
             {"a": account, "d": snapshot_date},
         ).fetchall()[0]
         con.execute(
@@ -101,7 +104,7 @@ def merge_snapshot_into_history(
             "FROM core.snapshots WHERE account = $a AND snapshot_date > $d), $d)",
             {"a": account, "d": snapshot_date},
         )
-        if newest is None or (snapshot_date > newest and not merged_before):
+        if not merged_before and (newest is None or snapshot_date > newest):
             run_sql_file(con, "merge_newest_snapshot", account=account, snapshot_date=snapshot_date)
             return "incremental"
         run_sql_file(con, "rebuild_account_history", account=account)

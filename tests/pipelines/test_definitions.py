@@ -53,6 +53,30 @@ def test_every_layer_has_a_blocking_check():
     assert layers == {"raw", "core", "marts"}
 
 
+def test_the_checks_sit_beside_their_assets_blocking_where_bad_data_would_spread():
+    specs = {
+        (spec.asset_key.to_user_string(), spec.name): spec.blocking
+        for checks in defs.asset_checks or []
+        for spec in checks.check_specs
+    }
+    assert specs == {
+        ("raw/connections", "expectation_suite"): True,
+        ("raw/invitations", "expectation_suite"): True,
+        ("raw/messages", "expectation_suite"): True,
+        ("raw/followers", "expectation_suite"): True,
+        # Legacy accounts exceed LinkedIn's 30,000 cap: a warning, never a block.
+        ("raw/connections", "connections_within_linkedin_cap"): False,
+        ("core/relationship_snapshots", "expectation_suite"): True,
+        ("core/relationship_snapshots", "partial_export_gate"): True,
+        ("core/relationship_history", "history_has_one_current_row"): True,
+        ("marts/reach", "metric_identities_hold"): True,
+    }
+    graph = defs.resolve_asset_graph()
+    gate = dg.AssetCheckKey(dg.AssetKey(["core", "relationship_snapshots"]), "partial_export_gate")
+    assert gate in graph.asset_check_keys
+    assert "accept-partial" in (graph.get_check_spec(gate).description or "")
+
+
 def test_sensor_schedule_and_jobs_are_defined():
     assert {s.name for s in defs.sensors} == {
         "inbox_sensor",

@@ -1,0 +1,191 @@
+"""The GX suites of the raw and core layers: each expectation fails on the bad data it exists
+for and passes on good data (validated in an ephemeral GX context: nothing written)."""
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from quality.suites import (
+    RAW_RULES,
+    core_snapshot_expectations,
+    raw_expectations,
+    raw_frame_for_validation,
+)
+from quality.validation import ValidationReport, validate_frame
+
+DAY = dt.date(2026, 11, 20)
+URL = "https://www.linkedin.com/in/"
+
+
+def connections(n: int = 40, **columns) -> pl.DataFrame:
+    frame = pl.DataFrame(
+        {
+            "row_number": range(1, n + 1),
+            "first_name": [f"First{i}" for i in range(n)],
+            "last_name": [f"Last{i}" for i in range(n)],
+            "profile_url": [f"{URL}person-{i}" for i in range(n)],
+            "email_hash": [None] * n,
+            "company": ["Acme"] * n,
+            "position": ["CEO"] * n,
+            "connected_on": [dt.date(2026, 1, 1)] * n,
+        },
+        schema_overrides={"email_hash": pl.String},
+    )
+    return frame.with_columns(**{k: pl.Series(v, dtype=frame[k].dtype) for k, v in columns.items()})
+
+
+def followers(urls: list[str | None], names: list[str | None] | None = None) -> pl.DataFrame:
+    n = len(urls)
+    return pl.DataFrame(
+        {
+            "row_number": range(1, n + 1),
+            "profile_url": urls,
+            "full_name": names or [f"Name {i}" for i in range(n)],
+            "headline": ["Founder"] * n,
+            "followed_at": [None] * n,
+        },
+        schema_overrides={"followed_at": pl.Date, "profile_url": pl.String},
+    )
+
+
+def validate_raw(kind: str, rows: pl.DataFrame) -> ValidationReport:
+    rules = RAW_RULES[kind]
+    frame = raw_frame_for_validation(rows, rules)
+    return validate_frame(
+        frame, rules.suite_name, raw_expectations(rules, frame, DAY), run_name="me:2026-11-20"
+    )
+
+
+def failed(report: ValidationReport) -> dict[str, list[str]]:
+    return {o.description.split(" (")[0]: o.sample for o in report.failures}
+
+
+def test_good_connections_meet_every_expectation():
+    report = validate_raw("connections", connections())
+    assert report.success, report.summary()
+    assert len(report.outcomes) == 6
+
+
+def test_a_missing_required_column_fails_the_raw_suite():
+    report = validate_raw("connections", connections().drop("position"))
+    assert "required columns present" in failed(report)
+
+
+def test_a_url_that_is_not_a_profile_fails_and_is_shown():
+    urls = [f"{URL}person-{i}" for i in range(39)] + ["https://www.linkedin.com/company/acme"]
+    report = validate_raw("connections", connections(profile_url=urls))
+    assert failed(report) == {
+        "profile URLs parse to a linkedin.com/in/ slug": ["https://www.linkedin.com/company/acme"]
+    }
+    (outcome,) = report.failures
+    assert outcome.unexpected_count == 1
+
+
+def test_an_empty_connection_date_fails_as_unparsed():
+    dates = [dt.date(2026, 1, 1)] * 39 + [None]
+    report = validate_raw("connections", connections(connected_on=dates))
+    assert list(failed(report)) == ["dates parse"]
+
+
+def test_a_connection_dated_after_the_snapshot_fails_with_the_date():
+    dates = [dt.date(2026, 1, 1)] * 39 + [dt.date(2026, 12, 15)]
+    report = validate_raw("connections", connections(connected_on=dates))
+    assert list(failed(report)) == ["dates not after the snapshot date"]
+    assert report.failures[0].as_dict()["observed_value"] == "2026-12-15"
+    assert "observed 2026-12-15" in report.summary()
+    assert validate_raw("connections", connections(connected_on=[DAY] * 40)).success
+
+
+def test_too_many_blank_person_rows_fail_a_few_pass():
+    def with_blanks(count: int) -> pl.DataFrame:
+        blank = [None] * count + ["x"] * (40 - count)
+        return connections(
+            first_name=blank,
+            last_name=blank,
+            profile_url=[None] * count + [f"{URL}p{i}" for i in range(40 - count)],
+            company=blank,
+            position=blank,
+        )
+
+    assert validate_raw("connections", with_blanks(2)).success  # 5 %: deactivated members
+    report = validate_raw("connections", with_blanks(8))  # 20 %
+    assert list(failed(report)) == ["at most 10% blank-person rows"]
+    assert report.failures[0].observed_value == pytest.approx(0.2)
+
+
+def test_people_without_url_fail_only_when_the_export_has_urls():
+    missing = [None] * 4 + [f"{URL}p{i}" for i in range(36)]  # 10 % of named people
+    report = validate_raw("connections", connections(profile_url=missing))
+    assert list(failed(report)) == ["at most 5% of people without URL"]
+    # Exports from before 2024 have no URL column at all: people get weak keys, not an error.
+    assert validate_raw("connections", connections(profile_url=[None] * 40)).success
+
+
+def test_follower_lists_bound_rows_without_url():
+    urls = [f"{URL}f{i}" for i in range(100)]
+    assert validate_raw("followers", followers(urls)).success
+    report = validate_raw("followers", followers(urls[:90] + [None] * 10))
+    assert list(failed(report)) == ["at most 2% of people without URL"]
+
+
+def test_message_times_may_run_a_day_ahead_of_the_file_date_not_more():
+    def messages(sent: dt.datetime) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "row_number": [1],
+                "conversation_id": ["c1"],
+                "sender_url": [f"{URL}ann"],
+                "recipient_urls": [[f"{URL}bo"]],
+                "sent_at": [sent],
+                "is_draft": [False],
+                "is_sponsored": [False],
+            },
+            schema_overrides={"sent_at": pl.Datetime("us", "UTC")},
+        )
+
+    assert validate_raw("messages", messages(dt.datetime(2026, 11, 21, 8, 0))).success
+    report = validate_raw("messages", messages(dt.datetime(2026, 11, 23, 8, 0)))
+    assert list(failed(report)) == ["dates not after the snapshot date"]
+
+
+def core(keys: list[str], relationships: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"person_key": keys, "relationship": relationships, "is_connection": [True] * len(keys)}
+    )
+
+
+def validate_core(frame: pl.DataFrame, has_follower_list: bool) -> ValidationReport:
+    return validate_frame(
+        frame, "core", core_snapshot_expectations(has_follower_list), run_name="me:2026-11-20"
+    )
+
+
+def test_core_snapshots_have_one_row_per_person():
+    assert validate_core(core(["ann", "bo"], ["mutual", "follower_only"]), True).success
+    report = validate_core(core(["ann", "bo", "ann"], ["mutual"] * 3), True)
+    assert failed(report) == {"one row per person per snapshot": ["ann", "ann"]}
+
+
+def test_core_relationships_must_be_in_the_allowed_set():
+    report = validate_core(core(["ann", "bo"], ["mutual", "friend"]), True)
+    assert failed(report) == {"relationship in the allowed set": ["friend"]}
+    # Without a follower list nobody can be known to follow: `connection`, not `mutual`.
+    assert validate_core(core(["ann"], ["connection"]), False).success
+    assert not validate_core(core(["ann"], ["mutual"]), False).success
+    assert not validate_core(core(["ann"], ["connection"]), True).success
+
+
+def test_data_docs_are_written_under_the_home(tmp_path):
+    rules = RAW_RULES["followers"]
+    frame = raw_frame_for_validation(followers([f"{URL}a", "not a url"]), rules)
+    report = validate_frame(
+        frame,
+        rules.suite_name,
+        raw_expectations(rules, frame, DAY),
+        run_name="me:2026-11-20",
+        project_root=tmp_path,
+    )
+    assert not report.success
+    assert report.data_docs == tmp_path / "gx/uncommitted/data_docs/local_site/index.html"
+    assert "raw_followers" in report.data_docs.read_text()

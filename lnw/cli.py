@@ -56,7 +56,7 @@ def run_pipeline(home: Home, icp: str | None = None) -> int:
     from lnw.inbox import partition_key, scan_inbox
     from pipelines.definitions import defs
     from pipelines.partitions import snapshots
-    from warehouse.database import connect
+    from warehouse.database import connect, publication_due
     from warehouse.history import unfinished_snapshots
     from warehouse.raw import loaded_export_ids
 
@@ -94,6 +94,8 @@ def run_pipeline(home: Home, icp: str | None = None) -> int:
     con = connect(home.warehouse)
     try:
         loaded_now = loaded_export_ids(con)
+        # A run killed after a merge leaves the readers' copy behind: finish the job.
+        republish = publication_due(con, home.published)
     finally:
         con.close()
     quarantined = 0
@@ -111,7 +113,7 @@ def run_pipeline(home: Home, icp: str | None = None) -> int:
     for path in scan.ignored:
         progress(f"lnw: ignored {path.relative_to(home.inbox)} (not an export the pipeline reads)")
 
-    if keys or not home.published.exists():
+    if keys or republish:
         progress("lnw: refreshing metrics and publishing the analytics views")
         result = defs.resolve_job_def("refresh_marts").execute_in_process(
             instance=instance,

@@ -25,27 +25,41 @@ def write_relationship_snapshot(
     has_invitations: bool,
     has_messages: bool,
     unidentified_connections: int,
-) -> int:
-    """Replace the snapshot's rows in one transaction; it must then be merged into history."""
+) -> bool:
+    """Replace the snapshot's rows in one transaction; it must then be merged into history.
+
+    Writing exactly the rows and facts already stored changes nothing, not even the build
+    time, so a repeated run leaves the warehouse as it was. Returns whether anything changed.
+    """
     frame = people.with_columns(
         pl.lit(account).alias("account"), pl.lit(snapshot_date).alias("snapshot_date")
     )
+    facts = [
+        sorted(export_ids),
+        self_key,
+        has_follower_list,
+        has_invitations,
+        has_messages,
+        unidentified_connections,
+    ]
     with transaction(con):
-        # A replaced snapshot keeps its merge time, so its merge knows to rebuild the history.
-        merged_at = con.execute(
-            "SELECT max(merged_at) FROM core.snapshots WHERE account = ? AND snapshot_date = ?",
-            [account, snapshot_date],
-        ).fetchall()[0][0]
-        con.execute(
-            "DELETE FROM core.relationship_snapshots WHERE account = ? AND snapshot_date = ?",
-            [account, snapshot_date],
-        )
-        con.execute(
-            "DELETE FROM core.snapshots WHERE account = ? AND snapshot_date = ?",
-            [account, snapshot_date],
-        )
         con.register("__people", frame.to_arrow())
         try:
+            if _snapshot_is_stored(con, account, snapshot_date, facts):
+                return False
+            # A replaced snapshot keeps its merge time, so its merge knows to rebuild history.
+            merged_at = con.execute(
+                "SELECT max(merged_at) FROM core.snapshots WHERE account = ? AND snapshot_date = ?",
+                [account, snapshot_date],
+            ).fetchall()[0][0]
+            con.execute(
+                "DELETE FROM core.relationship_snapshots WHERE account = ? AND snapshot_date = ?",
+                [account, snapshot_date],
+            )
+            con.execute(
+                "DELETE FROM core.snapshots WHERE account = ? AND snapshot_date = ?",
+                [account, snapshot_date],
+            )
             hash_input = ", ".join(f"coalesce({c}, '')" for c in TRACKED)
             con.execute(
                 "INSERT INTO core.relationship_snapshots BY NAME "
@@ -59,19 +73,34 @@ def write_relationship_snapshot(
             "? AS export_ids, ? AS self_key, ? AS has_follower_list, ? AS has_invitations, "
             "? AS has_messages, ? AS unidentified_connections, now() AS built_at, "
             "? AS merged_at",
-            [
-                account,
-                snapshot_date,
-                export_ids,
-                self_key,
-                has_follower_list,
-                has_invitations,
-                has_messages,
-                unidentified_connections,
-                merged_at,
-            ],
+            [account, snapshot_date, *facts, merged_at],
         )
-    return frame.height
+    return True
+
+
+def _snapshot_is_stored(
+    con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date, facts: list
+) -> bool:
+    stored = con.execute(
+        "SELECT list_sort(export_ids), self_key, has_follower_list, has_invitations, "
+        "has_messages, unidentified_connections FROM core.snapshots "
+        "WHERE account = ? AND snapshot_date = ?",
+        [account, snapshot_date],
+    ).fetchall()
+    if not stored or list(stored[0]) != facts:
+        return False
+    # Same rows both ways (as multisets): the new frame adds nothing and lacks nothing.
+    columns = ", ".join(f'"{c}"' for c in con.sql("SELECT * FROM __people").columns)
+    differing = con.execute(
+        f"SELECT count(*) FROM ((SELECT {columns} FROM __people EXCEPT ALL "
+        f"SELECT {columns} FROM core.relationship_snapshots "
+        "WHERE account = $a AND snapshot_date = $d) UNION ALL "
+        f"(SELECT {columns} FROM core.relationship_snapshots "
+        "WHERE account = $a AND snapshot_date = $d EXCEPT ALL "
+        f"SELECT {columns} FROM __people))",
+        {"a": account, "d": snapshot_date},
+    ).fetchall()[0][0]
+    return differing == 0
 
 
 def merge_snapshot_into_history(
@@ -79,17 +108,26 @@ def merge_snapshot_into_history(
 ) -> str:
     """Bring the account's history up to date with one snapshot, in one transaction.
 
-    The usual case, a snapshot newer than every merged one, is an incremental SCD2 merge. A
-    snapshot that arrives late, or replaces a merged one, rebuilds that account's history, so
-    the result never depends on arrival order. Returns which of the two it did.
+    The usual case, a snapshot newer than every merged one, is an incremental SCD2 merge that
+    touches only the current rows. A snapshot that arrives late, or replaces a merged one,
+    rebuilds the account's periods from the merged snapshot before it on; earlier periods
+    stay as they are. Either way the result never depends on arrival order. A snapshot
+    already merged as it is now changes nothing. Returns ``incremental``, ``rebuilt`` or
+    ``unchanged``.
     """
     with transaction(con):
-        newest, merged_before = con.execute(
+        state = con.execute(
             "SELECT max(snapshot_date) FILTER (WHERE merged_at IS NOT NULL), "
-            "coalesce(bool_or(merged_at IS NOT NULL AND snapshot_date = $d), false) "
+            "coalesce(bool_or(merged_at IS NOT NULL AND snapshot_date = $d), false), "
+            "coalesce(bool_or(snapshot_date = $d AND merged_at >= built_at), false), "
+            "max(snapshot_date) FILTER (WHERE merged_at IS NOT NULL AND snapshot_date < $d) "
             "FROM core.snapshots WHERE account = $a",
             {"a": account, "d": snapshot_date},
         ).fetchall()[0]
+        newest, merged_before, up_to_date, previous = state
+        if up_to_date:
+            return "unchanged"
+        before = _history_rows(con, account)
         con.execute(
             "UPDATE core.snapshots SET merged_at = now() WHERE account = ? AND snapshot_date = ?",
             [account, snapshot_date],
@@ -103,9 +141,73 @@ def merge_snapshot_into_history(
         )
         if newest is None or (snapshot_date > newest and not merged_before):
             run_sql_file(con, "merge_newest_snapshot", account=account, snapshot_date=snapshot_date)
+            after = _history_rows(con, account)
+            closed = con.execute(
+                "SELECT count(*) FROM core.relationship_history WHERE account = ? AND valid_to = ?",
+                [account, snapshot_date],
+            ).fetchall()[0][0]
+            _log_merge(
+                con, account, snapshot_date, "incremental", None, closed, after - before, after
+            )
             return "incremental"
-        run_sql_file(con, "rebuild_account_history", account=account)
+        run_sql_file(con, "rebuild_account_history", account=account, since=previous)
+        after = _history_rows(con, account)
+        kept = con.execute(
+            "SELECT count(*) FROM core.relationship_history "
+            "WHERE account = $a AND $since::DATE IS NOT NULL AND valid_to <= $since::DATE",
+            {"a": account, "since": previous},
+        ).fetchall()[0][0]
+        _log_merge(
+            con, account, snapshot_date, "rebuilt", previous, before - kept, after - kept, after
+        )
         return "rebuilt"
+
+
+def _history_rows(con: duckdb.DuckDBPyConnection, account: str) -> int:
+    return con.execute(
+        "SELECT count(*) FROM core.relationship_history WHERE account = ?", [account]
+    ).fetchall()[0][0]
+
+
+def _log_merge(
+    con: duckdb.DuckDBPyConnection,
+    account: str,
+    snapshot_date: dt.date,
+    strategy: str,
+    rebuilt_from: dt.date | None,
+    removed: int,
+    inserted: int,
+    total: int,
+) -> None:
+    con.execute(
+        "INSERT INTO core.history_merges VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+        [account, snapshot_date, strategy, rebuilt_from, removed, inserted, total],
+    )
+
+
+def load_relationship_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    account: str,
+    snapshot_date: dt.date,
+    people: pl.DataFrame,
+    **facts,
+) -> str:
+    """Write the snapshot and merge it into the history as ONE transaction.
+
+    This is the step that makes a snapshot visible (analytics.current_relationships and
+    analytics.relationship_history read what it writes): killed anywhere, the warehouse keeps
+    the snapshot's previous state, never new relationships beside an old history. People
+    listed twice fail the load before anything is written. Returns what the merge did.
+    """
+    duplicated = people["person_key"].is_duplicated().sum()
+    if duplicated:
+        raise ValueError(
+            f"{account} {snapshot_date}: {duplicated} rows share a person_key; a snapshot "
+            "has one row per person (the classification should have deduplicated them)"
+        )
+    with transaction(con):
+        write_relationship_snapshot(con, account, snapshot_date, people, **facts)
+        return merge_snapshot_into_history(con, account, snapshot_date)
 
 
 def unfinished_snapshots(con: duckdb.DuckDBPyConnection) -> list[tuple[str, dt.date]]:

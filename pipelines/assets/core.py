@@ -7,7 +7,7 @@ from pipelines.assets.ingest import RAW_KEYS
 from pipelines.partitions import snapshots
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
 from transforms.classify import classify_relationships, count_unidentified, detect_self_key
-from warehouse.history import merge_snapshot_into_history, write_relationship_snapshot
+from warehouse.history import load_relationship_snapshot, merge_snapshot_into_history
 from warehouse.raw import read_raw, snapshot_sources
 
 RELATIONSHIP_SNAPSHOTS = dg.AssetKey(["core", "relationship_snapshots"])
@@ -25,7 +25,8 @@ RELATIONSHIP_HISTORY = dg.AssetKey(["core", "relationship_history"])
 def relationship_snapshots(context: dg.AssetExecutionContext, lnw: LnwSettings):
     """Every person related to the account at the snapshot, keyed by canonical profile slug
     and classified: mutual, connection_only, follower_only, pending_outbound, pending_inbound
-    (or `connection` when the snapshot has no follower list)."""
+    (or `connection` when the snapshot has no follower list). Written and merged into the
+    history in one transaction, so a crash never leaves one without the other."""
     account, day = parse_partition_key(context.partition_key)
     with lnw.warehouse() as con:
         sources = snapshot_sources(con, account, day)
@@ -42,7 +43,7 @@ def relationship_snapshots(context: dg.AssetExecutionContext, lnw: LnwSettings):
             snapshot_date=day,
             self_key=self_key,
         )
-        write_relationship_snapshot(
+        how = load_relationship_snapshot(
             con,
             account,
             day,
@@ -58,6 +59,7 @@ def relationship_snapshots(context: dg.AssetExecutionContext, lnw: LnwSettings):
     return dg.MaterializeResult(
         metadata={
             "rows": people.height,
+            "history_merge": how,
             "account": account,
             "snapshot_date": day.isoformat(),
             "relationships": dg.MetadataValue.md(
@@ -78,7 +80,8 @@ def relationship_snapshots(context: dg.AssetExecutionContext, lnw: LnwSettings):
 )
 def relationship_history(context: dg.AssetExecutionContext, lnw: LnwSettings):
     """SCD type 2: one row per person and period of unchanged relationship and profile
-    attributes (valid_from, valid_to, is_current), whatever order snapshots arrive in."""
+    attributes (valid_from, valid_to, is_current), whatever order snapshots arrive in.
+    The snapshot's own step merges it; this step completes a merge only if that is due."""
     account, day = parse_partition_key(context.partition_key)
     with lnw.warehouse() as con:
         built = con.execute(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -40,6 +41,32 @@ def _quarantine_reason(home: Home, item_name: str, since: float) -> str | None:
             if text.startswith(f"{item_name} ("):
                 return text.splitlines()[1].removeprefix("Reason: ")
     return None
+
+
+def _release_abandoned_runs(instance) -> None:
+    """Fail the runs of `lnw` processes that died mid-run (killed, power cut) and free their
+    slots of the warehouse pool: a run that never ends keeps its slot claimed, and every
+    later run would wait for it forever."""
+    import dagster as dg
+
+    unfinished = instance.get_runs(
+        filters=dg.RunsFilter(
+            statuses=[dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED],
+            tags={"lnw/trigger": "cli", "lnw/host": socket.gethostname()},
+        )
+    )
+    for run in unfinished:
+        pid = int(run.tags.get("lnw/pid", "0"))
+        try:
+            os.kill(pid, 0)
+            continue  # still running (another `lnw run`): its slot is in use
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        instance.report_run_failed(run, f"the lnw process {pid} running it ended mid-run")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        progress(f"lnw: run {run.run_id[:8]} of a process that ended mid-run marked failed")
 
 
 def run_pipeline(home: Home, icp: str | None = None) -> int:
@@ -75,6 +102,8 @@ def run_pipeline(home: Home, icp: str | None = None) -> int:
     )
 
     instance = dg.DagsterInstance.get()
+    _release_abandoned_runs(instance)
+    run_tags = {"lnw/trigger": "cli", "lnw/pid": str(os.getpid()), "lnw/host": socket.gethostname()}
     known = set(instance.get_dynamic_partitions(snapshots.name))
     instance.add_dynamic_partitions(snapshots.name, [k for k in keys if k not in known])
     ingest = defs.resolve_job_def("ingest_snapshot")
@@ -85,7 +114,7 @@ def run_pipeline(home: Home, icp: str | None = None) -> int:
             partition_key=key,
             instance=instance,
             raise_on_error=False,
-            tags={"lnw/trigger": "cli"},
+            tags=run_tags,
             run_config=QUIET_CONSOLE,
         )
         if not result.success:
@@ -118,7 +147,7 @@ def run_pipeline(home: Home, icp: str | None = None) -> int:
         result = defs.resolve_job_def("refresh_marts").execute_in_process(
             instance=instance,
             raise_on_error=False,
-            tags={"lnw/trigger": "cli"},
+            tags=run_tags,
             run_config=QUIET_CONSOLE,
         )
         if not result.success:

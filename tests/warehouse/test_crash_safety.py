@@ -13,8 +13,11 @@ The guarantee, precisely:
 
 import datetime as dt
 import multiprocessing
+import os
 import shutil
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -22,6 +25,7 @@ import pytest
 
 from lnw.home import Home
 from lnw.samples import write_account_exports
+from tests.conftest import run_lnw
 from tests.warehouse.loader import load_inbox, load_until_killed
 from warehouse import database
 from warehouse.database import connect
@@ -202,3 +206,44 @@ def test_a_load_killed_at_any_of_many_points_is_consistent_and_the_rerun_complet
         load_inbox(root)
         assert outcome(root) == expected, f"the rerun after a kill at point {point} differs"
         shutil.rmtree(root)
+
+
+def test_lnw_run_killed_mid_merge_or_mid_publication_is_finished_by_the_next_lnw_run(
+    template, tmp_path, monkeypatch
+):
+    clean = Home(copy_of(template, tmp_path / "clean"))
+    trace = tmp_path / "points.txt"
+    monkeypatch.setenv("LNW_CRASH_TRACE", str(trace))
+    passed_before = database._crash_points_passed
+    assert run_lnw(clean, "run") == 0
+    monkeypatch.delenv("LNW_CRASH_TRACE")
+    labels = [line.split(" ", 1)[1] for line in trace.read_text().splitlines()]
+    assert len(labels) == database._crash_points_passed - passed_before
+    expected = outcome(clean.root)
+
+    wanted = ("rebuild_account_history.sql statement", "copied for publishing")
+    for label in wanted:
+        point = labels.index(label) + 1
+        home = Home(copy_of(template, tmp_path / f"killed-at-{point}"))
+        env = {**os.environ, "LNW_CRASH_AT": str(point)}
+        for name in ("LNW_HOME", "DAGSTER_HOME", "LNW_ICP"):
+            env.pop(name, None)
+        log = tmp_path / f"killed-at-{point}.log"
+        with log.open("wb") as out:
+            killed = subprocess.run(
+                [sys.executable, "-m", "lnw.cli", "run", "--home", str(home.root)],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=300,
+            )
+        assert killed.returncode == -signal.SIGKILL, log.read_text()[-2000:]
+        assert_published_copy_is_whole(home)
+        con = connect(home.warehouse)
+        try:
+            assert_consistent(con)
+        finally:
+            con.close()
+        assert run_lnw(home, "run") == 0
+        assert outcome(home.root) == expected, f"the rerun after a kill at {label!r} differs"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -42,6 +43,32 @@ def _quarantine_reason(home: Home, item_name: str, since: float) -> str | None:
     return None
 
 
+def _release_abandoned_runs(instance) -> None:
+    """Fail the runs of `lnw` processes that died mid-run (killed, power cut) and free their
+    slots of the warehouse pool: a run that never ends keeps its slot claimed, and every
+    later run would wait for it forever."""
+    import dagster as dg
+
+    unfinished = instance.get_runs(
+        filters=dg.RunsFilter(
+            statuses=[dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED],
+            tags={"lnw/trigger": "cli", "lnw/host": socket.gethostname()},
+        )
+    )
+    for run in unfinished:
+        pid = int(run.tags.get("lnw/pid", "0"))
+        try:
+            os.kill(pid, 0)
+            continue  # still running (another `lnw run`): its slot is in use
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        instance.report_run_failed(run, f"the lnw process {pid} running it ended mid-run")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        progress(f"lnw: run {run.run_id[:8]} of a process that ended mid-run marked failed")
+
+
 def run_pipeline(
     home: Home, icp: str | None = None, accept_partial: list[str] | None = None
 ) -> int:
@@ -60,7 +87,7 @@ def run_pipeline(
     from lnw.inbox import partition_key, scan_inbox
     from pipelines.definitions import defs
     from pipelines.partitions import snapshots
-    from warehouse.database import connect
+    from warehouse.database import connect, publication_due
     from warehouse.history import unfinished_snapshots
     from warehouse.raw import item_notes, loaded_export_ids
 
@@ -79,14 +106,18 @@ def run_pipeline(
     )
 
     instance = dg.DagsterInstance.get()
+    _release_abandoned_runs(instance)
+    run_tags = {"lnw/trigger": "cli", "lnw/pid": str(os.getpid()), "lnw/host": socket.gethostname()}
     known = set(instance.get_dynamic_partitions(snapshots.name))
     instance.add_dynamic_partitions(snapshots.name, [k for k in keys if k not in known])
     ingest = defs.resolve_job_def("ingest_snapshot")
-    tags = {"lnw/trigger": "cli"}
+    _release_abandoned_runs(instance)
+    # The pid and host let a later run tell a dead `lnw run` from a live one.
+    run_tags = {"lnw/trigger": "cli", "lnw/pid": str(os.getpid()), "lnw/host": socket.gethostname()}
     if accept_partial:
         from quality.partial_export import ACCEPT_TAG
 
-        tags[ACCEPT_TAG] = ",".join(accept_partial)
+        run_tags[ACCEPT_TAG] = ",".join(accept_partial)
     failures: list[str] = []
     for number, key in enumerate(keys, start=1):
         progress(f"lnw: [{number}/{len(keys)}] loading snapshot {key}")
@@ -96,7 +127,7 @@ def run_pipeline(
             partition_key=key,
             instance=instance,
             raise_on_error=False,
-            tags={**tags, "lnw/account": key.split(":", 1)[0]},
+            tags={**run_tags, "lnw/account": key.split(":", 1)[0]},
             run_config=QUIET_CONSOLE,
         )
         progress(f"lnw:       {_stages(result)}")
@@ -107,6 +138,8 @@ def run_pipeline(
     try:
         loaded_now = loaded_export_ids(con)
         notes = item_notes(con)
+        # A run killed after a merge leaves the readers' copy behind: finish the job.
+        republish = publication_due(con, home.published)
     finally:
         con.close()
     quarantined = 0
@@ -145,12 +178,12 @@ def run_pipeline(
     from pipelines.resources import LnwSettings
 
     # A new ICP file (or budget) changes every snapshot's metrics even with no new export.
-    if keys or not home.published.exists() or marts_settings_changed(LnwSettings()):
+    if keys or republish or marts_settings_changed(LnwSettings()):
         progress("lnw: refreshing metrics and publishing the analytics views")
         result = defs.resolve_job_def("refresh_marts").execute_in_process(
             instance=instance,
             raise_on_error=False,
-            tags={"lnw/trigger": "cli"},
+            tags=run_tags,
             run_config=QUIET_CONSOLE,
         )
         progress(f"lnw:       {_stages(result)}")

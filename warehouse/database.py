@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,29 @@ HERE = Path(__file__).parent
 MIGRATIONS = HERE / "migrations"
 SQL = HERE / "sql"
 _PARAM = re.compile(r"\$([a-z_]+)")
+# SQL files applied after the migrations, in this order: the public contract views, then the
+# history views built on them.
+VIEW_FILES = ("views", "history_views")
+# Depth of open `transaction()` blocks per connection, so that a block inside another joins it.
+_OPEN_TRANSACTIONS: dict[int, int] = {}
+_crash_points_passed = 0
+
+
+def crash_point(label: str) -> None:
+    """A place where a load may be killed: between statements, before and after commits.
+
+    The crash-safety test sets ``LNW_CRASH_AT=N`` to SIGKILL the process at the N-th point it
+    passes (``LNW_CRASH_TRACE=FILE`` lists them): a real kill, at a reproducible place, with
+    no mock. Unset (always, outside that test), it only counts.
+    """
+    global _crash_points_passed
+    _crash_points_passed += 1
+    trace = os.environ.get("LNW_CRASH_TRACE")
+    if trace:
+        with open(trace, "a") as out:
+            out.write(f"{_crash_points_passed} {label}\n")
+    if os.environ.get("LNW_CRASH_AT") == str(_crash_points_passed):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def migration_files() -> list[tuple[int, Path]]:
@@ -37,10 +61,12 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     ][0]
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
+def migrate(con: duckdb.DuckDBPyConnection, target_version: int | None = None) -> int:
     """Apply pending migrations, each in its own transaction, then re-create the views.
 
     Idempotent: a file at the current version is left as it is (apart from the views).
+    ``target_version`` stops at that version and leaves the views out (they may need a later
+    schema): the upgrade test writes a file as the previous version did.
     """
     con.execute(
         "CREATE TABLE IF NOT EXISTS main.schema_migrations ("
@@ -48,14 +74,16 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     )
     current = schema_version(con)
     for version, path in migration_files():
-        if version <= current:
+        if version <= current or (target_version is not None and version > target_version):
             continue
         with transaction(con):
             con.execute(path.read_text())
             con.execute(
                 "INSERT INTO main.schema_migrations VALUES (?, ?, now())", [version, path.stem]
             )
-    con.execute((SQL / "views.sql").read_text())
+    if target_version is None:
+        for name in VIEW_FILES:
+            con.execute((SQL / f"{name}.sql").read_text())
     return schema_version(con)
 
 
@@ -71,14 +99,32 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """All or nothing: an exception rolls back every statement of the block."""
+    """All or nothing: an exception rolls back every statement of the block.
+
+    A block inside another block of the same connection joins the outer transaction, so that
+    functions that are atomic on their own can be combined into one larger atomic step.
+    """
+    depth = _OPEN_TRANSACTIONS.get(id(con), 0)
+    if depth:
+        _OPEN_TRANSACTIONS[id(con)] = depth + 1
+        try:
+            yield con
+        finally:
+            _OPEN_TRANSACTIONS[id(con)] = depth
+        return
     con.execute("BEGIN TRANSACTION")
+    _OPEN_TRANSACTIONS[id(con)] = 1
     try:
+        crash_point("transaction begun")
         yield con
+        crash_point("before commit")
     except BaseException:
+        del _OPEN_TRANSACTIONS[id(con)]
         con.execute("ROLLBACK")
         raise
+    del _OPEN_TRANSACTIONS[id(con)]
     con.execute("COMMIT")
+    crash_point("committed")
 
 
 def run_sql_file(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> None:
@@ -87,6 +133,7 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> No
     for statement in _statements(script):
         used = {p: params[p] for p in set(_PARAM.findall(statement))}
         con.execute(statement, used)
+        crash_point(f"{name}.sql statement")
 
 
 def _statements(script: str) -> list[str]:
@@ -102,6 +149,7 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
     con.register("__frame", frame.to_arrow())
     try:
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM __frame")
+        crash_point(f"inserted into {table}")
     finally:
         con.unregister("__frame")
     return frame.height
@@ -119,8 +167,38 @@ def publish_read_copy(con: duckdb.DuckDBPyConnection, database: Path, published:
     `lnw sql` and other clients read this copy; it is replaced atomically.
     """
     con.execute("CHECKPOINT")
+    crash_point("checkpointed for publishing")
     published.parent.mkdir(parents=True, exist_ok=True)
     partial = published.with_name(published.name + ".partial")
     shutil.copyfile(database, partial)
+    crash_point("copied for publishing")
     os.replace(partial, published)
+    crash_point("published")
     return published
+
+
+def publication_state(con: duckdb.DuckDBPyConnection) -> tuple:
+    """What the published copy must agree with: the merged snapshots and their metrics."""
+    return con.execute(
+        "SELECT count(*), max(merged_at), count(*) FILTER (WHERE marts_stale), "
+        "(SELECT string_agg(name || '=' || value, ',' ORDER BY name) FROM marts.settings) "
+        "FROM core.snapshots WHERE merged_at IS NOT NULL"
+    ).fetchall()[0]
+
+
+def publication_due(con: duckdb.DuckDBPyConnection, published: Path) -> bool:
+    """Whether the metrics refresh and publication must run even with nothing new loaded: a
+    run killed after merging a snapshot, or between the metrics and the publication, left
+    the readers' copy behind the warehouse."""
+    if not published.exists():
+        return True
+    try:
+        reader = duckdb.connect(str(published), read_only=True)
+    except duckdb.Error:
+        return True
+    try:
+        return publication_state(reader) != publication_state(con) or bool(
+            publication_state(con)[2]
+        )
+    finally:
+        reader.close()

@@ -25,26 +25,36 @@ def write_relationship_snapshot(
     has_invitations: bool,
     has_messages: bool,
     unidentified_connections: int,
-) -> int:
+) -> bool:
     """Replace the snapshot's rows in one transaction; it must then be merged into history.
 
-    The snapshot counts as unmerged until then (``merged_at`` NULL), even when it replaces a
-    merged one: the views and marts read merged snapshots only, so rows a blocking check
-    stops (a partial export) never reach them."""
+    Writing exactly the rows and facts already stored changes nothing, not even the build
+    time, so a repeated run leaves the warehouse as it was. Returns whether anything changed.
+    """
     frame = people.with_columns(
         pl.lit(account).alias("account"), pl.lit(snapshot_date).alias("snapshot_date")
     )
+    facts = [
+        sorted(export_ids),
+        self_key,
+        has_follower_list,
+        has_invitations,
+        has_messages,
+        unidentified_connections,
+    ]
     with transaction(con):
-        con.execute(
-            "DELETE FROM core.relationship_snapshots WHERE account = ? AND snapshot_date = ?",
-            [account, snapshot_date],
-        )
-        con.execute(
-            "DELETE FROM core.snapshots WHERE account = ? AND snapshot_date = ?",
-            [account, snapshot_date],
-        )
         con.register("__people", frame.to_arrow())
         try:
+            if _snapshot_is_stored(con, account, snapshot_date, facts):
+                return False
+            con.execute(
+                "DELETE FROM core.relationship_snapshots WHERE account = ? AND snapshot_date = ?",
+                [account, snapshot_date],
+            )
+            con.execute(
+                "DELETE FROM core.snapshots WHERE account = ? AND snapshot_date = ?",
+                [account, snapshot_date],
+            )
             hash_input = ", ".join(f"coalesce({c}, '')" for c in TRACKED)
             con.execute(
                 "INSERT INTO core.relationship_snapshots BY NAME "
@@ -57,19 +67,38 @@ def write_relationship_snapshot(
             "INSERT INTO core.snapshots BY NAME SELECT ? AS account, ? AS snapshot_date, "
             "? AS export_ids, ? AS self_key, ? AS has_follower_list, ? AS has_invitations, "
             "? AS has_messages, ? AS unidentified_connections, now() AS built_at, "
+            # Unmerged until its history merge, even when it replaces a merged snapshot: the
+            # views and marts read merged snapshots only, so rows that a blocking check stops
+            # (a partial export) never reach them.
             "NULL AS merged_at",
-            [
-                account,
-                snapshot_date,
-                export_ids,
-                self_key,
-                has_follower_list,
-                has_invitations,
-                has_messages,
-                unidentified_connections,
-            ],
+            [account, snapshot_date, *facts],
         )
-    return frame.height
+    return True
+
+
+def _snapshot_is_stored(
+    con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date, facts: list
+) -> bool:
+    stored = con.execute(
+        "SELECT list_sort(export_ids), self_key, has_follower_list, has_invitations, "
+        "has_messages, unidentified_connections FROM core.snapshots "
+        "WHERE account = ? AND snapshot_date = ?",
+        [account, snapshot_date],
+    ).fetchall()
+    if not stored or list(stored[0]) != facts:
+        return False
+    # Same rows both ways (as multisets): the new frame adds nothing and lacks nothing.
+    columns = ", ".join(f'"{c}"' for c in con.sql("SELECT * FROM __people").columns)
+    differing = con.execute(
+        f"SELECT count(*) FROM ((SELECT {columns} FROM __people EXCEPT ALL "
+        f"SELECT {columns} FROM core.relationship_snapshots "
+        "WHERE account = $a AND snapshot_date = $d) UNION ALL "
+        f"(SELECT {columns} FROM core.relationship_snapshots "
+        "WHERE account = $a AND snapshot_date = $d EXCEPT ALL "
+        f"SELECT {columns} FROM __people))",
+        {"a": account, "d": snapshot_date},
+    ).fetchall()[0][0]
+    return differing == 0
 
 
 def merge_snapshot_into_history(
@@ -77,22 +106,30 @@ def merge_snapshot_into_history(
 ) -> str:
     """Bring the account's history up to date with one snapshot, in one transaction.
 
-    The usual case, a snapshot newer than every merged one, is an incremental SCD2 merge. A
-    snapshot that arrives late, or replaces a merged one, rebuilds that account's history, so
-    the result never depends on arrival order. Returns which of the two it did.
+    The usual case, a snapshot newer than every merged one, is an incremental SCD2 merge that
+    touches only the current rows. A snapshot that arrives late, or replaces a merged one,
+    rebuilds the account's periods from the merged snapshot before it on; earlier periods
+    stay as they are. Either way the result never depends on arrival order. A snapshot
+    already merged as it is now changes nothing. Returns ``incremental``, ``rebuilt`` or
+    ``unchanged``.
     """
     with transaction(con):
-        # A replaced snapshot is unmerged again, but the history may hold its old rows: any
-        # period starting or ending on or after its date means the history has seen it. (One
-        # that left no trace left the history as the previous snapshot made it, so an
-        # incremental merge is then right.) Zone maps keep this scan to the newest rows.
-        newest, merged_before = con.execute(
-            "SELECT (SELECT max(snapshot_date) FROM core.snapshots WHERE account = $a "
-            "  AND merged_at IS NOT NULL AND snapshot_date <> $d), "
+        state = con.execute(
+            "SELECT max(snapshot_date) "
+            "FILTER (WHERE merged_at IS NOT NULL AND snapshot_date <> $d), "
+            # A replaced snapshot is unmerged again, but the history may hold its old rows: a
+            # period starting or ending on or after its date means the history has seen it.
             "EXISTS (SELECT 1 FROM core.relationship_history WHERE account = $a "
-            "  AND (valid_from >= $d OR valid_to >= $d))",
+            "  AND (valid_from >= $d OR valid_to >= $d)), "
+            "coalesce(bool_or(snapshot_date = $d AND merged_at >= built_at), false), "
+            "max(snapshot_date) FILTER (WHERE merged_at IS NOT NULL AND snapshot_date < $d) "
+            "FROM core.snapshots WHERE account = $a",
             {"a": account, "d": snapshot_date},
         ).fetchall()[0]
+        newest, merged_before, up_to_date, previous = state
+        if up_to_date:
+            return "unchanged"
+        before = _history_rows(con, account)
         con.execute(
             "UPDATE core.snapshots SET merged_at = now() WHERE account = ? AND snapshot_date = ?",
             [account, snapshot_date],
@@ -104,11 +141,75 @@ def merge_snapshot_into_history(
             "FROM core.snapshots WHERE account = $a AND snapshot_date > $d), $d)",
             {"a": account, "d": snapshot_date},
         )
-        if not merged_before and (newest is None or snapshot_date > newest):
+        if newest is None or (snapshot_date > newest and not merged_before):
             run_sql_file(con, "merge_newest_snapshot", account=account, snapshot_date=snapshot_date)
+            after = _history_rows(con, account)
+            closed = con.execute(
+                "SELECT count(*) FROM core.relationship_history WHERE account = ? AND valid_to = ?",
+                [account, snapshot_date],
+            ).fetchall()[0][0]
+            _log_merge(
+                con, account, snapshot_date, "incremental", None, closed, after - before, after
+            )
             return "incremental"
-        run_sql_file(con, "rebuild_account_history", account=account)
+        run_sql_file(con, "rebuild_account_history", account=account, since=previous)
+        after = _history_rows(con, account)
+        kept = con.execute(
+            "SELECT count(*) FROM core.relationship_history "
+            "WHERE account = $a AND $since::DATE IS NOT NULL AND valid_to <= $since::DATE",
+            {"a": account, "since": previous},
+        ).fetchall()[0][0]
+        _log_merge(
+            con, account, snapshot_date, "rebuilt", previous, before - kept, after - kept, after
+        )
         return "rebuilt"
+
+
+def _history_rows(con: duckdb.DuckDBPyConnection, account: str) -> int:
+    return con.execute(
+        "SELECT count(*) FROM core.relationship_history WHERE account = ?", [account]
+    ).fetchall()[0][0]
+
+
+def _log_merge(
+    con: duckdb.DuckDBPyConnection,
+    account: str,
+    snapshot_date: dt.date,
+    strategy: str,
+    rebuilt_from: dt.date | None,
+    removed: int,
+    inserted: int,
+    total: int,
+) -> None:
+    con.execute(
+        "INSERT INTO core.history_merges VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+        [account, snapshot_date, strategy, rebuilt_from, removed, inserted, total],
+    )
+
+
+def load_relationship_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    account: str,
+    snapshot_date: dt.date,
+    people: pl.DataFrame,
+    **facts,
+) -> str:
+    """Write the snapshot and merge it into the history as ONE transaction.
+
+    This is the step that makes a snapshot visible (analytics.current_relationships and
+    analytics.relationship_history read what it writes): killed anywhere, the warehouse keeps
+    the snapshot's previous state, never new relationships beside an old history. People
+    listed twice fail the load before anything is written. Returns what the merge did.
+    """
+    duplicated = people["person_key"].is_duplicated().sum()
+    if duplicated:
+        raise ValueError(
+            f"{account} {snapshot_date}: {duplicated} rows share a person_key; a snapshot "
+            "has one row per person (the classification should have deduplicated them)"
+        )
+    with transaction(con):
+        write_relationship_snapshot(con, account, snapshot_date, people, **facts)
+        return merge_snapshot_into_history(con, account, snapshot_date)
 
 
 def unfinished_snapshots(con: duckdb.DuckDBPyConnection) -> list[tuple[str, dt.date]]:

@@ -26,7 +26,8 @@ RELATIONSHIP_HISTORY = dg.AssetKey(["core", "relationship_history"])
 def relationship_snapshots(context: dg.AssetExecutionContext, lnw: LnwSettings):
     """Every person related to the account at the snapshot, keyed by canonical profile slug
     and classified: mutual, connection_only, follower_only, pending_outbound, pending_inbound
-    (or `connection` when the snapshot has no follower list)."""
+    (or `connection` when the snapshot has no follower list). Written and merged into the
+    history in one transaction, so a crash never leaves one without the other."""
     account, day = parse_partition_key(context.partition_key)
     with lnw.warehouse() as con:
         sources = snapshot_sources(con, account, day)
@@ -82,7 +83,8 @@ def relationship_snapshots(context: dg.AssetExecutionContext, lnw: LnwSettings):
 )
 def relationship_history(context: dg.AssetExecutionContext, lnw: LnwSettings):
     """SCD type 2: one row per person and period of unchanged relationship and profile
-    attributes (valid_from, valid_to, is_current), whatever order snapshots arrive in."""
+    attributes (valid_from, valid_to, is_current), whatever order snapshots arrive in.
+    The snapshot's own step merges it; this step completes a merge only if that is due."""
     account, day = parse_partition_key(context.partition_key)
     with lnw.warehouse() as con:
         built = con.execute(

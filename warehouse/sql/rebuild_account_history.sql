@@ -1,9 +1,23 @@
--- The account's whole history from its merged snapshots (gaps and islands): used when a
--- snapshot arrives out of order or is replaced. A period is a run of consecutive snapshots
--- in which the person is present with the same tracked attributes; it ends at the first
--- snapshot where they differ or the person is absent. Gives exactly what in-order merging gives.
+-- Rebuild the periods of an account's history that a late (or replaced) snapshot can change.
+-- $since is the last merged snapshot before the late one (NULL: there is none, rebuild all).
+-- A period that ended on or before $since cannot change: the snapshots that made it are all
+-- earlier than the late one. Every other period of the account is rebuilt from the merged
+-- snapshots dated $since or later (gaps and islands: a period is a run of consecutive
+-- snapshots in which the person is present with the same tracked attributes). A period open
+-- at $since keeps the start date and the untracked attributes it had. Gives exactly the rows
+-- in-order merging gives; costs the snapshots after $since, not the whole history.
 
-DELETE FROM core.relationship_history WHERE account = $account;
+CREATE OR REPLACE TEMP TABLE reopened_periods AS
+SELECT person_key, attributes_hash, valid_from, full_name, profile_url
+FROM core.relationship_history
+WHERE account = $account
+  AND $since::DATE IS NOT NULL
+  AND valid_from <= $since::DATE
+  AND (valid_to IS NULL OR valid_to > $since::DATE);
+
+DELETE FROM core.relationship_history
+WHERE account = $account
+  AND ($since::DATE IS NULL OR valid_to IS NULL OR valid_to > $since::DATE);
 
 INSERT INTO core.relationship_history
 WITH snaps AS (
@@ -12,7 +26,9 @@ WITH snaps AS (
         lead(snapshot_date) OVER (ORDER BY snapshot_date) AS next_date,
         row_number() OVER (ORDER BY snapshot_date) AS snap_no
     FROM core.snapshots
-    WHERE account = $account AND merged_at IS NOT NULL
+    WHERE account = $account
+      AND merged_at IS NOT NULL
+      AND ($since::DATE IS NULL OR snapshot_date >= $since::DATE)
 ),
 states AS (
     SELECT
@@ -27,6 +43,7 @@ states AS (
 periods AS (
     SELECT
         person_key, attributes_hash, island,
+        min(snap_no) AS first_snap_no,
         arg_min_null(relationship, snap_no) AS relationship,
         arg_min_null(full_name, snap_no) AS full_name,
         arg_min_null(profile_url, snap_no) AS profile_url,
@@ -39,6 +56,17 @@ periods AS (
     GROUP BY person_key, attributes_hash, island
 )
 SELECT
-    $account AS account, person_key, relationship, full_name, profile_url, company, position,
-    headline, attributes_hash, valid_from, valid_to, valid_to IS NULL AS is_current
-FROM periods;
+    $account AS account, p.person_key, p.relationship,
+    CASE WHEN o.person_key IS NULL THEN p.full_name ELSE o.full_name END AS full_name,
+    CASE WHEN o.person_key IS NULL THEN p.profile_url ELSE o.profile_url END AS profile_url,
+    p.company, p.position, p.headline, p.attributes_hash,
+    coalesce(o.valid_from, p.valid_from) AS valid_from,
+    p.valid_to,
+    p.valid_to IS NULL AS is_current
+FROM periods AS p
+LEFT JOIN reopened_periods AS o
+    ON p.first_snap_no = 1
+   AND o.person_key = p.person_key
+   AND o.attributes_hash = p.attributes_hash;
+
+DROP TABLE reopened_periods;

@@ -153,6 +153,24 @@ def active_conversation_partners(
     return partners.filter(partners != self_key) if self_key else partners
 
 
+def conversations_are_attributable(
+    connections: pl.DataFrame, messages: pl.DataFrame | None
+) -> bool:
+    """Whether messages can say which connections the member talks to. Before 2024 messages
+    carry no recipient profile URLs (before 2022 no sender URLs either), and connections no
+    URL to match them with: active conversations would be undercounted, so the figure is
+    then unknown, not guessed. A messages file without any message is attributable: zero."""
+    if messages is None:
+        return False
+    if messages.is_empty():
+        return True
+    return (
+        connections["profile_url"].drop_nulls().len() > 0
+        and messages["sender_url"].drop_nulls().len() > 0
+        and bool(messages["recipient_urls"].list.len().fill_null(0).max())
+    )
+
+
 def classify_relationships(
     connections: pl.DataFrame,
     followers: pl.DataFrame | None,

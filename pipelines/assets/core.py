@@ -6,7 +6,12 @@ from lnw.inbox import parse_partition_key
 from pipelines.assets.ingest import RAW_KEYS
 from pipelines.partitions import snapshots
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
-from transforms.classify import classify_relationships, count_unidentified, detect_self_key
+from transforms.classify import (
+    classify_relationships,
+    conversations_are_attributable,
+    count_unidentified,
+    detect_self_key,
+)
 from transforms.identity import adopt_known_keys
 from warehouse.history import merge_snapshot_into_history, write_relationship_snapshot
 from warehouse.raw import read_raw, snapshot_sources, url_connections
@@ -35,6 +40,8 @@ def relationship_snapshots(context: dg.AssetExecutionContext, lnw: LnwSettings):
             context.log.warning(f"{account} {day}: no Connections.csv, no relationship snapshot")
             return dg.MaterializeResult(metadata={"rows": 0, "skipped": "no Connections.csv"})
         frames = {kind: read_raw(con, kind, export_id) for kind, export_id in sources.items()}
+        if not conversations_are_attributable(frames["connections"], frames.get("messages")):
+            frames.pop("messages", None)
         self_key = detect_self_key(frames.get("invitations"), frames.get("messages"))
         people = classify_relationships(
             frames["connections"],
@@ -55,7 +62,7 @@ def relationship_snapshots(context: dg.AssetExecutionContext, lnw: LnwSettings):
             self_key=self_key,
             has_follower_list="followers" in sources,
             has_invitations="invitations" in sources,
-            has_messages="messages" in sources,
+            has_messages="messages" in frames,
             unidentified_connections=count_unidentified(frames["connections"]),
         )
     counts = people["relationship"].value_counts().sort("relationship")

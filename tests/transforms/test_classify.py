@@ -127,3 +127,17 @@ def test_without_the_members_key_people_who_wrote_still_count_as_active():
     msg = messages((url("ann"), [url("someone")], dt.date(2026, 11, 1), False, False))
     people = classify_relationships(conn, None, None, msg, snapshot_date=DAY, self_key=None)
     assert set(people.filter(pl.col("active_90d"))["person_key"].to_list()) == {"ann"}
+
+
+def test_messages_or_connections_without_urls_cannot_tell_active_conversations():
+    from transforms.classify import conversations_are_attributable as attributable
+
+    conn = connections(("ann", "Ann", "A", "X", "Y", EARLIER))
+    old_conn = connections((None, "Ann", "A", "X", "Y", EARLIER))
+    with_urls = messages((url("ann"), [SELF], DAY, False, False))
+    assert attributable(conn, with_urls)
+    assert not attributable(old_conn, with_urls)
+    assert not attributable(conn, messages((url("ann"), [], DAY, False, False)))
+    assert not attributable(conn, messages((None, [SELF], DAY, False, False)))
+    assert attributable(conn, with_urls.clear())
+    assert not attributable(conn, None)

@@ -179,16 +179,7 @@ def run_pipeline(
 
     # A new ICP file (or budget) changes every snapshot's metrics even with no new export.
     if keys or republish or marts_settings_changed(LnwSettings()):
-        progress("lnw: refreshing metrics and publishing the analytics views")
-        result = defs.resolve_job_def("refresh_marts").execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            tags=run_tags,
-            run_config=QUIET_CONSOLE,
-        )
-        progress(f"lnw:       {_stages(result)}")
-        if not result.success:
-            failures.append(f"metrics refresh: {_failure_reason(result)} (run {result.run_id})")
+        failures += _refresh_marts(defs, instance, run_tags)
     for failure in failures:
         print(f"FAILED       {failure}")
     if failures:
@@ -250,21 +241,24 @@ def run_backfill(home: Home, account: str, icp: str | None = None) -> int:
         progress(f"lnw:       {_stages(result)}")
         if not result.success:
             failures.append(f"snapshot {key}: {_failure_reason(result)} (run {result.run_id})")
-    progress("lnw: refreshing metrics and publishing the analytics views")
-    result = defs.resolve_job_def("refresh_marts").execute_in_process(
-        instance=instance,
-        raise_on_error=False,
-        tags={"lnw/trigger": "cli backfill"},
-        run_config=QUIET_CONSOLE,
-    )
-    progress(f"lnw:       {_stages(result)}")
-    if not result.success:
-        failures.append(f"metrics refresh: {_failure_reason(result)} (run {result.run_id})")
+    failures += _refresh_marts(defs, instance, {"lnw/trigger": "cli backfill"})
     for failure in failures:
         print(f"FAILED       {failure}")
     print(f"backfilled   {account}: {len(keys) - len(failures)} of {len(keys)} snapshot(s)")
     progress(f"lnw: done in {time.time() - started:.1f} s")
     return EXIT_FAILED if failures else EXIT_OK
+
+
+def _refresh_marts(defs, instance, tags: dict[str, str]) -> list[str]:
+    """Run the metrics refresh (which publishes the views); its failure, in words, if any."""
+    progress("lnw: refreshing metrics and publishing the analytics views")
+    result = defs.resolve_job_def("refresh_marts").execute_in_process(
+        instance=instance, raise_on_error=False, tags=tags, run_config=QUIET_CONSOLE
+    )
+    progress(f"lnw:       {_stages(result)}")
+    if result.success:
+        return []
+    return [f"metrics refresh: {_failure_reason(result)} (run {result.run_id})"]
 
 
 def _stages(result) -> str:

@@ -141,7 +141,7 @@ def merge_snapshot_into_history(
             "FROM core.snapshots WHERE account = $a AND snapshot_date > $d), $d)",
             {"a": account, "d": snapshot_date},
         )
-        if newest is None or (snapshot_date > newest and not merged_before):
+        if not merged_before and (newest is None or snapshot_date > newest):
             run_sql_file(con, "merge_newest_snapshot", account=account, snapshot_date=snapshot_date)
             after = _history_rows(con, account)
             closed = con.execute(

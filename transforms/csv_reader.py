@@ -67,6 +67,21 @@ def decode_export(data: bytes, source: str) -> tuple[str, str, bool]:
     return text, encoding, True
 
 
+def _first_lines(text: str, count: int) -> list[str]:
+    """The first ``count`` lines of ``text``, with their line ends."""
+    lines: list[str] = []
+    start = 0
+    while len(lines) < count and start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        # A lone CR (old Mac line ends) splits lines too, as str.splitlines would.
+        chunk = text[start:end]
+        parts = chunk.splitlines(keepends=True)
+        lines.extend(parts)
+        start = end
+    return lines[:count]
+
+
 def _lowercase_letters(text: str) -> int:
     return sum(1 for c in _NON_ASCII.findall(text) if unicodedata.category(c) == "Ll")
 
@@ -96,7 +111,9 @@ def read_export_csv(
     if not data.strip():
         raise ExportFormatError(source, "is empty")
     text, encoding, resaved = decode_export(data, source)
-    lines = text.splitlines(keepends=True)
+    # Only the first lines are looked at one by one: splitting a million-row file into Python
+    # strings would cost more than Polars takes to read it.
+    lines = _first_lines(text, _HEADER_SEARCH_LINES)
     aliases = {_normalize_header(a): name for name, names in columns.items() for a in names}
 
     header_index = None
@@ -125,7 +142,7 @@ def read_export_csv(
                 "copied it: delete one and save again",
             )
         seen.add(cell)
-    body = "".join(lines[header_index:])
+    body = text[sum(len(line) for line in lines[:header_index]) :]
     try:
         frame = pl.read_csv(
             body.encode("utf-8"),

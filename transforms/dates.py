@@ -52,10 +52,20 @@ def parse_column(
 
     With ``strict``, the first non-empty value that no format reads is an error naming its row.
     """
-    text = pl.col(column)
-    parsed = pl.coalesce(
-        [text.str.strptime(dtype, fmt, strict=False, exact=True) for fmt in formats]
-    )
+    values = frame[column]
+    parsed = pl.Series(column, [None] * len(values), dtype=dtype)
+    remaining = values.is_not_null()
+    # The first format in order that reads a value wins, as with a coalesce; but each format
+    # only sees the values the ones before it could not read, so a file in its usual format
+    # costs one pass instead of one per format.
+    for fmt in formats:
+        rows = remaining.arg_true()
+        if rows.is_empty():
+            break
+        attempt = values.gather(rows).str.strptime(dtype, fmt, strict=False, exact=True)
+        read = attempt.is_not_null()
+        parsed = parsed.scatter(rows.filter(read), attempt.filter(read))
+        remaining = remaining.scatter(rows.filter(read), False)
     result = frame.with_columns(parsed.alias(f"__{column}"))
     if strict:
         bad = result.filter(pl.col(column).is_not_null() & pl.col(f"__{column}").is_null())

@@ -150,12 +150,12 @@ def load_snapshot(home, account: str, day: dt.date, timings: Timings, scratch: P
 
     from lnw.inbox import keep_in_archive
     from lnw.ingest import items_of_snapshot, parse_item
+    from lnw.snapshots import classify_snapshot
     from pipelines.assets.marts import analytics_views, marts
     from pipelines.resources import LnwSettings
-    from transforms.classify import classify_relationships, count_unidentified, detect_self_key
     from warehouse.database import connect, transaction
     from warehouse.history import merge_snapshot_into_history, write_relationship_snapshot
-    from warehouse.raw import ExportRecord, load_export, read_raw, snapshot_sources
+    from warehouse.raw import ExportRecord, load_export
 
     items = items_of_snapshot(home, account, day)
     floor_wall, floor_cpu, csv_rows = read_floor(items, scratch)
@@ -189,26 +189,8 @@ def load_snapshot(home, account: str, day: dt.date, timings: Timings, scratch: P
         timings.measure("raw load", load_raw, lambda rows: rows)
 
         def transform():
-            sources = snapshot_sources(con, account, day)
-            frames = {kind: read_raw(con, kind, export_id) for kind, export_id in sources.items()}
-            self_key = detect_self_key(frames.get("invitations"), frames.get("messages"))
-            people = classify_relationships(
-                frames["connections"],
-                frames.get("followers"),
-                frames.get("invitations"),
-                frames.get("messages"),
-                snapshot_date=day,
-                self_key=self_key,
-            )
-            facts = {
-                "export_ids": sorted(set(sources.values())),
-                "self_key": self_key,
-                "has_follower_list": "followers" in sources,
-                "has_invitations": "invitations" in sources,
-                "has_messages": "messages" in sources,
-                "unidentified_connections": count_unidentified(frames["connections"]),
-            }
-            return people, facts
+            build = classify_snapshot(con, account, day)
+            return build.people, build.facts
 
         people, facts = timings.measure("transform", transform, lambda r: r[0].height)
         # load_relationship_snapshot's one transaction, split in two to time the merge alone.

@@ -3,18 +3,11 @@
 import dagster as dg
 
 from lnw.inbox import parse_partition_key
+from lnw.snapshots import classify_snapshot
 from pipelines.assets.ingest import RAW_KEYS
 from pipelines.partitions import snapshots
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
-from transforms.classify import (
-    classify_relationships,
-    conversations_are_attributable,
-    count_unidentified,
-    detect_self_key,
-)
-from transforms.identity import adopt_known_keys
 from warehouse.history import merge_snapshot_into_history, write_relationship_snapshot
-from warehouse.raw import read_raw, snapshot_sources, url_connections
 
 RELATIONSHIP_SNAPSHOTS = dg.AssetKey(["core", "relationship_snapshots"])
 RELATIONSHIP_HISTORY = dg.AssetKey(["core", "relationship_history"])
@@ -31,40 +24,17 @@ RELATIONSHIP_HISTORY = dg.AssetKey(["core", "relationship_history"])
 def relationship_snapshots(context: dg.AssetExecutionContext, lnw: LnwSettings):
     """Every person related to the account at the snapshot, keyed by canonical profile slug
     and classified: mutual, connection_only, follower_only, pending_outbound, pending_inbound
-    (or `connection` when the snapshot has no follower list). Written and merged into the
-    history in one transaction, so a crash never leaves one without the other."""
+    (or `connection` when the snapshot has no follower list). Merged into the history by the
+    next step, after the checks (the partial-export gate among them) let it through; until
+    then the views and marts do not see it."""
     account, day = parse_partition_key(context.partition_key)
     with lnw.warehouse() as con:
-        sources = snapshot_sources(con, account, day)
-        if "connections" not in sources:
+        build = classify_snapshot(con, account, day)
+        if build is None:
             context.log.warning(f"{account} {day}: no Connections.csv, no relationship snapshot")
             return dg.MaterializeResult(metadata={"rows": 0, "skipped": "no Connections.csv"})
-        frames = {kind: read_raw(con, kind, export_id) for kind, export_id in sources.items()}
-        if not conversations_are_attributable(frames["connections"], frames.get("messages")):
-            frames.pop("messages", None)
-        self_key = detect_self_key(frames.get("invitations"), frames.get("messages"))
-        people = classify_relationships(
-            frames["connections"],
-            frames.get("followers"),
-            frames.get("invitations"),
-            frames.get("messages"),
-            snapshot_date=day,
-            self_key=self_key,
-        )
-        # Pre-2024 exports have no URLs: their people take the slug known from later exports.
-        people = adopt_known_keys(people, url_connections(con, account))
-        write_relationship_snapshot(
-            con,
-            account,
-            day,
-            people,
-            export_ids=sorted(set(sources.values())),
-            self_key=self_key,
-            has_follower_list="followers" in sources,
-            has_invitations="invitations" in sources,
-            has_messages="messages" in frames,
-            unidentified_connections=count_unidentified(frames["connections"]),
-        )
+        people = build.people
+        write_relationship_snapshot(con, account, day, people, **build.facts)
     counts = people["relationship"].value_counts().sort("relationship")
     return dg.MaterializeResult(
         metadata={

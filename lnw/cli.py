@@ -348,22 +348,39 @@ def run_demo(home: Home, seed: int) -> int:
     return code
 
 
-def print_query(home: Home, query: str, output: str) -> int:
+def print_query(home: Home, query: str, output: str, whole: bool = False) -> int:
     import duckdb
 
-    if not home.published.exists():
+    source = home.warehouse if whole else home.published
+    if not source.exists():
         print(
-            f"lnw sql: no published warehouse in {home.root} yet; run `lnw run` (or `lnw demo`)",
+            f"lnw sql: no {'warehouse' if whole else 'published warehouse'} in {home.root} "
+            "yet; run `lnw run` (or `lnw demo`)",
             file=sys.stderr,
         )
         return EXIT_FAILED
     import polars as pl
 
-    con = duckdb.connect(str(home.published), read_only=True)
+    try:
+        con = duckdb.connect(str(source), read_only=True)
+    except duckdb.Error as exc:
+        # Only the writer's file can be held: by a run that is writing it.
+        print(
+            f"lnw sql: {source} is in use by a run ({exc}); query the published copy "
+            "(without --warehouse) or retry when the run ends",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     try:
         frame = con.sql(query).pl()
     except duckdb.Error as exc:
-        print(f"lnw sql: {exc}", file=sys.stderr)
+        hint = ""
+        if isinstance(exc, duckdb.CatalogException) and not whole:
+            hint = (
+                "\n(the published copy holds the analytics views, the history and the latest "
+                "snapshot; for raw rows and past snapshots add --warehouse)"
+            )
+        print(f"lnw sql: {exc}{hint}", file=sys.stderr)
         return EXIT_FAILED
     finally:
         con.close()
@@ -488,6 +505,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     sql = with_home(commands.add_parser("sql", help="read-only SQL on the published warehouse"))
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql.add_argument(
+        "--warehouse",
+        action="store_true",
+        help="query the whole warehouse (raw rows, every snapshot) instead of the published "
+        "copy; fails while a run is writing it",
+    )
     sql.add_argument("query")
     backfill = with_home(
         commands.add_parser("backfill", help="re-run every snapshot of one account")
@@ -507,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         return run_pipeline(home, args.icp, args.accept_partial)
     if args.command == "sql":
-        return print_query(home, args.query, args.format)
+        return print_query(home, args.query, args.format, whole=args.warehouse)
     if args.command == "backfill":
         return run_backfill(home, args.account, args.icp)
     if args.command == "report":

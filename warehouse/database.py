@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -160,21 +159,73 @@ def query_frame(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) ->
     return con.sql(sql, params=params).pl()
 
 
+# The readers' copy holds the public views and what they are built from: whole tables whose
+# size follows the history's changes (not its length), and only the latest merged snapshot of
+# the per-person tables. The bulk raw rows (every connection, follower and message of every
+# export) and past snapshots stay in the writer's file: copying them would make each
+# publication cost as much as the whole history, and readers of the metrics do not need them.
+READER_TABLES = (
+    "main.schema_migrations",
+    "raw.exports",
+    "raw.export_files",
+    "raw.follower_counts",
+    "core.snapshots",
+    "core.relationship_history",
+    "core.history_merges",
+    "marts.reach",
+    "marts.messaging_capacity",
+    "marts.network_relevance",
+    "marts.settings",
+)
+READER_LATEST_SNAPSHOT_TABLES = ("core.relationship_snapshots", "marts.contact_relevance")
+READER_COPY = "reader_copy"
+
+
 def publish_read_copy(con: duckdb.DuckDBPyConnection, database: Path, published: Path) -> Path:
-    """Copy the warehouse for readers after a successful run.
+    """Write the readers' copy of the warehouse after a successful run, replacing the
+    previous one atomically.
 
     DuckDB lets one process write a file and no other process even read it meanwhile, so
-    `lnw sql` and other clients read this copy; it is replaced atomically.
+    `lnw sql` and other clients read this copy. It is written as a new file (readers may hold
+    the old one open) with what `READER_TABLES` lists, then renamed over the old one.
+    ``database`` is the writer's file, which ``con`` holds; it is not copied.
     """
-    con.execute("CHECKPOINT")
-    crash_point("checkpointed for publishing")
     published.parent.mkdir(parents=True, exist_ok=True)
     partial = published.with_name(published.name + ".partial")
-    shutil.copyfile(database, partial)
+    for leftover in (partial, partial.with_name(partial.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    home_catalog = con.execute("SELECT current_database()").fetchall()[0][0]
+    con.execute(f"ATTACH '{_sql_text(partial)}' AS {READER_COPY}")
+    try:
+        for schema in ("raw", "core", "marts", "analytics"):
+            con.execute(f"CREATE SCHEMA {READER_COPY}.{schema}")
+        for table in READER_TABLES:
+            con.execute(f"CREATE TABLE {READER_COPY}.{table} AS FROM {table}")
+        for table in READER_LATEST_SNAPSHOT_TABLES:
+            con.execute(
+                f"CREATE TABLE {READER_COPY}.{table} AS FROM {table} "
+                "WHERE (account, snapshot_date) IN (SELECT account, max(snapshot_date) "
+                "FROM core.snapshots WHERE merged_at IS NOT NULL GROUP BY account)"
+            )
+        crash_point("tables copied for publishing")
+        # The view files name tables by schema only: created while the copy is the default
+        # catalog, they read the copy's tables, in this file and wherever it is opened.
+        con.execute(f"USE {READER_COPY}")
+        try:
+            for name in VIEW_FILES:
+                con.execute((SQL / f"{name}.sql").read_text())
+        finally:
+            con.execute(f'USE "{home_catalog}"')
+    finally:
+        con.execute(f"DETACH {READER_COPY}")
     crash_point("copied for publishing")
     os.replace(partial, published)
     crash_point("published")
     return published
+
+
+def _sql_text(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def publication_state(con: duckdb.DuckDBPyConnection) -> tuple:

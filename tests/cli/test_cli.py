@@ -85,6 +85,77 @@ def test_sql_is_read_only_and_reports_errors(home, capsys):
     assert run_lnw(home, "sql", "select * from analytics.nope") == 1
 
 
+def test_the_published_copy_holds_the_views_and_latest_snapshot_not_raw_rows(home, capsys):
+    small_account(home)
+    run_lnw(home, "run")
+    capsys.readouterr()
+    views = (
+        "current_relationships",
+        "relationship_history",
+        "relationship_events",
+        "reach",
+        "messaging_capacity",
+        "network_relevance",
+        "account_comparison",
+    )
+    writer = duckdb.connect(str(home.warehouse), read_only=True)
+    reader = duckdb.connect(str(home.published), read_only=True)
+    try:
+        for view in views:
+            query = f"SELECT * FROM analytics.{view} ORDER BY ALL"
+            assert reader.execute(query).fetchall() == writer.execute(query).fetchall(), view
+        as_of = "SELECT * FROM analytics.relationships_as_of(DATE '2026-10-15') ORDER BY ALL"
+        assert reader.execute(as_of).fetchall() == writer.execute(as_of).fetchall()
+        assert reader.execute(as_of).fetchall()
+        # Only the latest snapshot's people, and none of the exports' raw rows.
+        dates = "SELECT DISTINCT snapshot_date::VARCHAR FROM core.relationship_snapshots"
+        assert reader.execute(dates).fetchall() == [("2026-10-30",)]
+        assert len(writer.execute(dates).fetchall()) == 2
+        raw = reader.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' ORDER BY 1"
+        ).fetchall()
+        assert raw == [("export_files",), ("exports",), ("follower_counts",)]
+    finally:
+        reader.close()
+        writer.close()
+    # The raw rows are one flag away, and the copy says where to find them.
+    assert run_lnw(home, "sql", "select count(*) from raw.followers") == 1
+    assert "add --warehouse" in capsys.readouterr().err
+    assert (
+        run_lnw(
+            home, "sql", "--warehouse", "--format", "csv", "select count(*) n from raw.followers"
+        )
+        == 0
+    )
+    assert int(capsys.readouterr().out.splitlines()[1]) > 0
+
+
+def test_sql_on_the_warehouse_says_when_a_run_holds_it(home, capsys):
+    small_account(home)
+    run_lnw(home, "run")
+    capsys.readouterr()
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('held', "
+            "flush=True); time.sleep(60)",
+            str(home.warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout.readline().strip() == "held"
+        assert run_lnw(home, "sql", "--warehouse", "select 1") == 1
+        assert "in use by a run" in capsys.readouterr().err
+        # The published copy still answers.
+        assert run_lnw(home, "sql", "select count(*) from analytics.reach") == 0
+    finally:
+        writer.kill()
+        writer.wait()
+
+
 def test_sql_before_any_run_says_what_to_do(home, capsys):
     assert run_lnw(home, "sql", "select 1") == 1
     assert "run `lnw run`" in capsys.readouterr().err

@@ -83,7 +83,9 @@ def outcome(root: Path) -> dict[str, list[tuple]]:
     return state
 
 
-def assert_consistent(con: duckdb.DuckDBPyConnection) -> None:
+def assert_consistent(con: duckdb.DuckDBPyConnection, reader_copy: bool = False) -> None:
+    """The writer's file, or (``reader_copy``) the published copy, which holds no raw rows
+    and only the latest merged snapshot of each account."""
     views = [
         row[0]
         for row in con.execute(
@@ -112,6 +114,49 @@ def assert_consistent(con: duckdb.DuckDBPyConnection) -> None:
         "ANTI JOIN core.snapshots USING (account, snapshot_date)"
     ).fetchall()[0][0]
     assert orphans == 0
+    if not reader_copy:
+        assert_raw_items_are_whole(con)
+
+    several_current, overlaps, not_current = con.execute(
+        "SELECT (SELECT count(*) FROM (SELECT 1 FROM core.relationship_history WHERE is_current "
+        "  GROUP BY account, person_key HAVING count(*) > 1)),"
+        " (SELECT count(*) FROM (SELECT valid_from, lag(coalesce(valid_to, DATE '9999-12-31')) "
+        "  OVER (PARTITION BY account, person_key ORDER BY valid_from) AS previous_end "
+        "  FROM core.relationship_history) WHERE previous_end > valid_from),"
+        " (SELECT count(*) FROM core.relationship_history "
+        "  WHERE is_current <> (valid_to IS NULL))"
+    ).fetchall()[0]
+    assert (several_current, overlaps, not_current) == (0, 0, 0)
+    # The history says, for every merged snapshot, exactly who was there and how.
+    disagreements = con.execute(
+        """
+        WITH merged AS (
+            SELECT account, snapshot_date FROM core.snapshots WHERE merged_at IS NOT NULL
+            AND ($latest_only = false OR (account, snapshot_date) IN (
+                SELECT account, max(snapshot_date) FROM core.snapshots
+                WHERE merged_at IS NOT NULL GROUP BY account))
+        ),
+        covering AS (
+            SELECT m.account, m.snapshot_date, h.person_key, h.attributes_hash
+            FROM merged AS m JOIN core.relationship_history AS h
+              ON h.account = m.account AND h.valid_from <= m.snapshot_date
+             AND (h.valid_to IS NULL OR h.valid_to > m.snapshot_date)
+        ),
+        listed AS (
+            SELECT account, snapshot_date, person_key, attributes_hash
+            FROM core.relationship_snapshots JOIN merged USING (account, snapshot_date)
+        )
+        SELECT count(*) FROM (
+            (SELECT * FROM covering EXCEPT ALL SELECT * FROM listed)
+            UNION ALL (SELECT * FROM listed EXCEPT ALL SELECT * FROM covering)
+        )
+        """,
+        {"latest_only": reader_copy},
+    ).fetchall()[0][0]
+    assert disagreements == 0
+
+
+def assert_raw_items_are_whole(con: duckdb.DuckDBPyConnection) -> None:
     # Each raw item is whole: its rows are all there, as many as its files were read with.
     partial_items = con.execute(
         """
@@ -129,47 +174,13 @@ def assert_consistent(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()[0][0]
     assert partial_items == 0
 
-    several_current, overlaps, not_current = con.execute(
-        "SELECT (SELECT count(*) FROM (SELECT 1 FROM core.relationship_history WHERE is_current "
-        "  GROUP BY account, person_key HAVING count(*) > 1)),"
-        " (SELECT count(*) FROM (SELECT valid_from, lag(coalesce(valid_to, DATE '9999-12-31')) "
-        "  OVER (PARTITION BY account, person_key ORDER BY valid_from) AS previous_end "
-        "  FROM core.relationship_history) WHERE previous_end > valid_from),"
-        " (SELECT count(*) FROM core.relationship_history "
-        "  WHERE is_current <> (valid_to IS NULL))"
-    ).fetchall()[0]
-    assert (several_current, overlaps, not_current) == (0, 0, 0)
-    # The history says, for every merged snapshot, exactly who was there and how.
-    disagreements = con.execute(
-        """
-        WITH merged AS (
-            SELECT account, snapshot_date FROM core.snapshots WHERE merged_at IS NOT NULL
-        ),
-        covering AS (
-            SELECT m.account, m.snapshot_date, h.person_key, h.attributes_hash
-            FROM merged AS m JOIN core.relationship_history AS h
-              ON h.account = m.account AND h.valid_from <= m.snapshot_date
-             AND (h.valid_to IS NULL OR h.valid_to > m.snapshot_date)
-        ),
-        listed AS (
-            SELECT account, snapshot_date, person_key, attributes_hash
-            FROM core.relationship_snapshots JOIN merged USING (account, snapshot_date)
-        )
-        SELECT count(*) FROM (
-            (SELECT * FROM covering EXCEPT ALL SELECT * FROM listed)
-            UNION ALL (SELECT * FROM listed EXCEPT ALL SELECT * FROM covering)
-        )
-        """
-    ).fetchall()[0][0]
-    assert disagreements == 0
-
 
 def assert_published_copy_is_whole(home: Home) -> None:
     if not home.published.exists():
         return
     con = duckdb.connect(str(home.published), read_only=True)
     try:
-        assert_consistent(con)
+        assert_consistent(con, reader_copy=True)
         missing_metrics = con.execute(
             "SELECT count(*) FROM core.snapshots AS s ANTI JOIN marts.reach "
             "USING (account, snapshot_date) WHERE s.merged_at IS NOT NULL"

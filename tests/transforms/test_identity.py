@@ -66,3 +66,32 @@ def test_every_url_form_of_a_slug_gives_the_same_key(slug, scheme, host, suffix,
     expected = keys(f"https://www.linkedin.com/in/{slug}")[0]
     assert keys(url) == [expected]
     assert expected == expected.lower()
+
+
+def _reference_keys(urls: list[str | None]) -> list[str | None]:
+    """The key as first specified: one capturing regex, then decode, lower-case, NFC."""
+    from urllib.parse import unquote
+
+    pattern = r"(?i)^(?:https?://)?(?:[a-z0-9-]+\.)*linkedin\.com/in/([^/?#\s]+)"
+    slugs = pl.Series(urls, dtype=pl.String).str.strip_chars().str.extract(pattern, 1)
+    decoded = [unquote(s) if s is not None else None for s in slugs.to_list()]
+    return pl.Series(decoded, dtype=pl.String).str.to_lowercase().str.normalize("NFC").to_list()
+
+
+# Pieces of real and broken URLs, glued at random: every way a prefix, a host or a slug can end.
+url_pieces = st.lists(
+    st.sampled_from(
+        [
+            "https://", "http://", "HTTPS://", "www.", "de.", "-.", "LinkedIn.com", "linkedin.com",
+            "linkedin", ".com", "/in/", "/IN/", "/in", "in/", "/", "?", "#", "%", "%C3%A7", "%e9",
+            "%2F", "%41", " ", "\t", "\u00a0", "\u2028", "\n", "é", "e\u0301", "Ä", "ß", "İ",
+            "x", "Jane-Doe", "-", "sales/lead", "?trk=x", "\u212a",
+        ]
+    ),
+    max_size=8,
+).map("".join)
+
+
+@given(urls=st.lists(st.one_of(st.none(), url_pieces, st.text(max_size=12)), max_size=30))
+def test_the_key_of_any_text_is_the_key_of_the_one_regex_definition(urls):
+    assert keys(*urls) == _reference_keys(urls)

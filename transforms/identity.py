@@ -58,7 +58,13 @@ def canonical_profile_key(urls: pl.Series) -> pl.Series:
 
 def normalize_name(text: pl.Expr) -> pl.Expr:
     """Names and companies as compared: NFC, lower-case, single spaces, trimmed."""
-    return _nfc(text).str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
+    return _single_spaces(_nfc(text).str.to_lowercase()).str.strip_chars()
+
+
+def _single_spaces(text: pl.Expr) -> pl.Expr:
+    """Every run of whitespace as one space. Single spaces, most of them, are left alone: a
+    replacement costs even where it changes nothing."""
+    return text.str.replace_all(r"\s\s+|[^\S ]", " ")
 
 
 def weak_person_key(full_name: pl.Expr, company: pl.Expr) -> pl.Expr:
@@ -78,8 +84,10 @@ def weak_person_key(full_name: pl.Expr, company: pl.Expr) -> pl.Expr:
 def full_name(first: pl.Expr, last: pl.Expr) -> pl.Expr:
     """First and last name as one trimmed, NFC string; null when both are empty."""
     joined = pl.concat_str([first.fill_null(""), last.fill_null("")], separator=" ")
-    name = _nfc(joined.str.replace_all(r"\s+", " ").str.strip_chars())
-    return pl.when(name != "").then(name)
+    name = _single_spaces(joined).str.strip_chars()
+    # NFC last, on the one expression: Polars does not share a Python function's result
+    # between two uses of it, and would normalize every name twice.
+    return _nfc(pl.when(name != "").then(name))
 
 
 def link_weak_keys(

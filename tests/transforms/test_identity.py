@@ -1,3 +1,5 @@
+import unicodedata
+
 import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
@@ -82,10 +84,44 @@ def _reference_keys(urls: list[str | None]) -> list[str | None]:
 url_pieces = st.lists(
     st.sampled_from(
         [
-            "https://", "http://", "HTTPS://", "www.", "de.", "-.", "LinkedIn.com", "linkedin.com",
-            "linkedin", ".com", "/in/", "/IN/", "/in", "in/", "/", "?", "#", "%", "%C3%A7", "%e9",
-            "%2F", "%41", " ", "\t", "\u00a0", "\u2028", "\n", "é", "e\u0301", "Ä", "ß", "İ",
-            "x", "Jane-Doe", "-", "sales/lead", "?trk=x", "\u212a",
+            "https://",
+            "http://",
+            "HTTPS://",
+            "www.",
+            "de.",
+            "-.",
+            "LinkedIn.com",
+            "linkedin.com",
+            "linkedin",
+            ".com",
+            "/in/",
+            "/IN/",
+            "/in",
+            "in/",
+            "/",
+            "?",
+            "#",
+            "%",
+            "%C3%A7",
+            "%e9",
+            "%2F",
+            "%41",
+            " ",
+            "\t",
+            "\u00a0",
+            "\u2028",
+            "\n",
+            "é",
+            "e\u0301",
+            "Ä",
+            "ß",
+            "İ",
+            "x",
+            "Jane-Doe",
+            "-",
+            "sales/lead",
+            "?trk=x",
+            "\u212a",
         ]
     ),
     max_size=8,
@@ -95,3 +131,28 @@ url_pieces = st.lists(
 @given(urls=st.lists(st.one_of(st.none(), url_pieces, st.text(max_size=12)), max_size=30))
 def test_the_key_of_any_text_is_the_key_of_the_one_regex_definition(urls):
     assert keys(*urls) == _reference_keys(urls)
+
+
+names = st.one_of(
+    st.none(),
+    st.lists(
+        st.sampled_from(["a", "B", "é", "e\u0301", " ", "  ", "\t", "\n", "\u00a0", "Å"]),
+        max_size=8,
+    ).map("".join),
+)
+
+
+@given(first=st.lists(names, min_size=1, max_size=20), last=st.data())
+def test_full_names_are_trimmed_single_spaced_nfc_and_null_when_blank(first, last):
+    from transforms.identity import full_name
+
+    lasts = last.draw(st.lists(names, min_size=len(first), max_size=len(first)))
+    frame = pl.DataFrame(
+        {"first": first, "last": lasts}, schema={"first": pl.String, "last": pl.String}
+    )
+    got = frame.select(full_name(pl.col("first"), pl.col("last"))).to_series().to_list()
+    expected = []
+    for a, b in zip(first, lasts, strict=True):
+        name = unicodedata.normalize("NFC", " ".join(f"{a or ''} {b or ''}".split()))
+        expected.append(name or None)
+    assert got == expected

@@ -22,15 +22,22 @@ _PROFILE_PREFIX = r"(?i)^(?:https?://)?(?:[a-z0-9-]+\.)*linkedin\.com/in/"
 _SLUG_STOP = r"[/?#\s]"
 _SLUG_CHAR = r"[^/?#\s]"
 WEAK_KEY_PREFIX = "name:"
+# A run of percent escapes, decoded together: the bytes of one character can span several.
+_ESCAPE_RUN = r"(?:%[0-9A-Fa-f]{2})+"
 
 
 def percent_decode(values: pl.Series) -> pl.Series:
-    """Percent-decode the values that need it; Polars has no URL decoder, so only the distinct
-    encoded values go through Python (about one slug in ten in real exports)."""
-    encoded = values.filter(values.str.contains("%", literal=True)).unique()
+    """Percent-decode the values that need it, as urllib's unquote does (invalid UTF-8 becomes
+    U+FFFD, a stray % stays). Polars has no URL decoder; the distinct runs of escapes (``%C3%A7``
+    is one run) are far fewer than the encoded values, so only they go through Python."""
+    encoded = values.filter(values.str.contains(_ESCAPE_RUN)).unique()
     if encoded.is_empty():
         return values
-    decoded = pl.Series([unquote(v) for v in encoded.to_list()], dtype=pl.String)
+    runs = encoded.str.extract_all(_ESCAPE_RUN).explode().drop_nulls().unique()
+    # Replaced whole: the longest run that starts at a place wins (runs are maximal, so it is
+    # the one unquote decodes), and a decoded "%" is never read again.
+    runs = runs[runs.str.len_bytes().arg_sort(descending=True)].to_list()
+    decoded = encoded.str.replace_many(runs, [unquote(run) for run in runs], leftmost=True)
     return values.replace(encoded, decoded)
 
 
@@ -101,6 +108,11 @@ def link_weak_keys(
     names no company at all. ``known`` holds ``person_key``, ``full_name`` and ``company``.
     A name shared by two known people stays unlinked: guessing would merge two people.
     """
+    weak = pl.col("person_key").str.starts_with(WEAK_KEY_PREFIX)
+    # Exports since 2024 have URLs: nothing to link, and normalizing the names of a million
+    # known people would be the whole cost.
+    if not people.select(weak.any()).item():
+        return people
     fields = ["__name", "__company"] if match_company else ["__name"]
 
     def normalized(frame: pl.DataFrame) -> pl.DataFrame:
@@ -123,7 +135,6 @@ def link_weak_keys(
             company if company is not None else pl.lit(None, pl.String).alias("company")
         )
     )
-    weak = pl.col("person_key").str.starts_with(WEAK_KEY_PREFIX)
     linked = work.join(unambiguous, on=fields, how="left").with_columns(
         pl.when(weak & pl.col("__linked").is_not_null())
         .then(pl.col("__linked"))
@@ -159,5 +170,5 @@ def adopt_known_keys(people: pl.DataFrame, url_rows: pl.DataFrame) -> pl.DataFra
             .alias("profile_url"),
         )
         .unique("person_key", keep="first", maintain_order=True)
-        .sort("person_key")
+        .sort("person_key", multithreaded=False)
     )

@@ -156,3 +156,29 @@ def test_full_names_are_trimmed_single_spaced_nfc_and_null_when_blank(first, las
         name = unicodedata.normalize("NFC", " ".join(f"{a or ''} {b or ''}".split()))
         expected.append(name or None)
     assert got == expected
+
+
+@given(
+    values=st.lists(
+        st.one_of(
+            st.none(),
+            st.lists(
+                st.sampled_from(
+                    [
+                        *("%", "%C3", "%A7", "%c3%a7", "%E2%82%AC", "%F0%9F", "%2", "%25", "%41"),
+                        *("%zz", "a", "F", "é", "-", "3", "%E9", "%80", "\u00e7"),
+                    ]
+                ),
+                max_size=10,
+            ).map("".join),
+        ),
+        max_size=30,
+    )
+)
+def test_percent_decoding_reads_what_unquote_reads(values):
+    from urllib.parse import unquote
+
+    from transforms.identity import percent_decode
+
+    got = percent_decode(pl.Series(values, dtype=pl.String)).to_list()
+    assert got == [unquote(v) if v is not None else None for v in values]

@@ -30,15 +30,16 @@ def percent_decode(values: pl.Series) -> pl.Series:
     """Percent-decode the values that need it, as urllib's unquote does (invalid UTF-8 becomes
     U+FFFD, a stray % stays). Polars has no URL decoder; the distinct runs of escapes (``%C3%A7``
     is one run) are far fewer than the encoded values, so only they go through Python."""
-    encoded = values.filter(values.str.contains(_ESCAPE_RUN)).unique()
-    if encoded.is_empty():
+    rows = values.str.contains(_ESCAPE_RUN).arg_true()
+    if rows.is_empty():
         return values
+    encoded = values.gather(rows)
     runs = encoded.str.extract_all(_ESCAPE_RUN).explode().drop_nulls().unique()
     # Replaced whole: the longest run that starts at a place wins (runs are maximal, so it is
     # the one unquote decodes), and a decoded "%" is never read again.
     runs = runs[runs.str.len_bytes().arg_sort(descending=True)].to_list()
     decoded = encoded.str.replace_many(runs, [unquote(run) for run in runs], leftmost=True)
-    return values.replace(encoded, decoded)
+    return values.clone().scatter(rows, decoded)
 
 
 def nfc(values: pl.Series) -> pl.Series:

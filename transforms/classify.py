@@ -99,7 +99,8 @@ def follower_people(followers: pl.DataFrame) -> pl.DataFrame:
     """One row per follower; rows whose URL is not a profile URL cannot be keyed and are dropped
     (the raw-layer check reports how many)."""
     return (
-        followers.with_columns(canonical_profile_key(followers["profile_url"]))
+        # Only the columns kept: a million-row frame is copied by each step below.
+        followers.select("full_name", "headline", canonical_profile_key(followers["profile_url"]))
         .filter(pl.col("person_key").is_not_null())
         .unique("person_key", keep="first", maintain_order=True)
         .select("person_key", "full_name", "headline")

@@ -168,9 +168,13 @@ def _head(payload: bytes, count: int) -> str:
 
 
 def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8, checked in Polars: 0.03 s for 80 MB, where decoding to
+    a Python string takes 0.2 s."""
+    if data.isascii():
+        return True
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
+        pl.Series([data], dtype=pl.Binary).cast(pl.String)
+    except pl.exceptions.PolarsError:
         return False
     return True
 
@@ -224,26 +228,29 @@ def _read_utf8(
             )
         seen.add(cell)
     body = payload[sum(len(line.encode("utf-8")) for line in lines[:header_index]) :]
-    try:
-        frame = pl.read_csv(
-            body,
-            separator=delimiter,
-            infer_schema=False,
-            quote_char='"',
-            raise_if_empty=False,
-        )
-    except pl.exceptions.PolarsError as exc:
-        raise _locate_csv_error(_body_text(body), delimiter, source) from exc
+    # Only the columns asked for are kept (a message's text is never even held), and the last
+    # one, where a short row shows as a null.
+    wanted = {i for i, c in enumerate(cells) if aliases.get(_normalize_header(c))}
+    keep = sorted(wanted | {len(cells) - 1}) if cells else None
+    frame = _read_body(body, delimiter, source, keep)
+    if keep is not None and [_normalize_header(c) for c in frame.columns] != [
+        _normalize_header(cells[i]) for i in keep
+    ]:
+        # Polars split the header otherwise than the csv module: positions cannot be trusted.
+        keep = None
+        frame = _read_body(body, delimiter, source, keep)
+    # Polars checks the text of the columns it keeps; a legacy encoding elsewhere (in a
+    # message's text) must still make the file read, and flagged, as the re-save it is.
+    if keep is not None and len(keep) < len(cells) and not _is_utf8(body):
+        raise _NotUtf8
     # Polars pads a row with too few fields with nulls; only then can the last column have
     # nulls where a field is missing, so only then is the slower row-by-row scan worth it.
-    if (
-        frame.width
-        and frame[frame.columns[-1]].null_count()
-        and _may_have_short_rows(frame, body, delimiter)
-    ):
-        ragged = _find_ragged_row(_body_text(body), delimiter, source, strict=False)
-        if ragged is not None:
-            raise ragged
+    if frame.width and frame[frame.columns[-1]].null_count():
+        every_column = frame if keep is None else _read_body(body, delimiter, source, None)
+        if _may_have_short_rows(every_column, body, delimiter):
+            ragged = _find_ragged_row(_body_text(body), delimiter, source, strict=False)
+            if ragged is not None:
+                raise ragged
 
     rename: dict[str, str] = {}
     for original in frame.columns:
@@ -258,6 +265,20 @@ def _read_utf8(
         *[pl.col(n).str.strip_chars().replace("", None).alias(n) for n in columns],
     )
     return CsvTable(frame=frame, encoding=encoding, resaved=resaved)
+
+
+def _read_body(body: bytes, delimiter: str, source: str, keep: list[int] | None) -> pl.DataFrame:
+    try:
+        return pl.read_csv(
+            body,
+            columns=keep,
+            separator=delimiter,
+            infer_schema=False,
+            quote_char='"',
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise _locate_csv_error(_body_text(body), delimiter, source) from exc
 
 
 def _may_have_short_rows(frame: pl.DataFrame, body: bytes, delimiter: str) -> bool:

@@ -275,3 +275,17 @@ def test_a_blank_line_inside_a_follower_list_is_not_a_short_row():
         "https://www.linkedin.com/in/a",
         "https://www.linkedin.com/in/b",
     ]
+
+
+def test_a_messages_file_resaved_as_cp1252_is_flagged_even_when_only_the_text_has_accents():
+    header = (
+        "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,"
+        "DATE,SUBJECT,CONTENT,FOLDER,IS MESSAGE DRAFT,IS CONVERSATION DRAFT\n"
+    )
+    row = (
+        "c1,,Ana P,https://www.linkedin.com/in/ana,Bo K,https://www.linkedin.com/in/bo,"
+        '2026-01-01 10:00:00 UTC,,"Merci, à bientôt",INBOX,No,No\n'
+    )
+    table = parse_messages((header + row).encode("cp1252"), source="messages.csv")
+    assert table.frame["sender_url"].to_list() == ["https://www.linkedin.com/in/ana"]
+    assert (table.encoding, table.resaved) == ("cp1252", True)

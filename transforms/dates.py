@@ -53,12 +53,12 @@ def parse_column(
     With ``strict``, the first non-empty value that no format reads is an error naming its row.
     """
     values = frame[column]
-    parsed = pl.Series(column, [None] * len(values), dtype=dtype)
-    remaining = values.is_not_null()
     # The first format in order that reads a value wins, as with a coalesce; but each format
     # only sees the values the ones before it could not read, so a file in its usual format
-    # costs one pass instead of one per format.
-    for fmt in formats:
+    # costs one pass instead of one per format (and the first pass reads the column as it is).
+    parsed = values.str.strptime(dtype, formats[0], strict=False, exact=True)
+    remaining = values.is_not_null() & parsed.is_null()
+    for fmt in formats[1:]:
         rows = remaining.arg_true()
         if rows.is_empty():
             break

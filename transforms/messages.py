@@ -12,13 +12,10 @@ COLUMNS = {
     "conversation_title": ("CONVERSATION TITLE",),
     "sender_name": ("FROM",),
     "sender_url": ("SENDER PROFILE URL",),
-    # TO joins display names that themselves contain commas: never split it.
-    "to_names": ("TO",),
+    # Not read at all: TO (display names, which themselves contain commas, so never split),
+    # SUBJECT, CONTENT and FOLDER. Bodies never reach memory, and the reader skips most bytes.
     "recipient_urls": ("RECIPIENT PROFILE URLS",),
     "sent_at": ("DATE",),
-    "subject": ("SUBJECT",),
-    "content": ("CONTENT",),
-    "folder": ("FOLDER",),
     "is_message_draft": ("IS MESSAGE DRAFT",),
     "is_conversation_draft": ("IS CONVERSATION DRAFT",),
 }

@@ -225,3 +225,67 @@ def test_a_weak_key_takes_the_key_of_the_one_known_person_with_that_name_and_com
     assert linked["person_key"].to_list() == ["ana-pereira-1a2b", "name:bo lee|x", "ken-ito"]
     moved = link_weak_keys(people.with_columns(pl.lit("Other").alias("company")), known)
     assert moved["person_key"][0] == "name:ana pereira|acme"
+
+
+FOLLOWER_HEADER = "profileUrl,firstName,lastName,occupation,followedAt\n"
+
+
+def followers(body: str) -> bytes:
+    return (FOLLOWER_HEADER + body).encode()
+
+
+def test_a_follower_list_whose_last_column_is_often_empty_loads():
+    rows = "".join(
+        f'https://www.linkedin.com/in/p{i},P,{i},"Founder, CEO",{"" if i % 2 else "2026-03-04"}\n'
+        for i in range(50)
+    )
+    frame = parse_followers(followers(rows), source="followers.csv").frame
+    assert frame.height == 50
+    assert frame["followed_at"].null_count() == 25
+
+
+def test_a_row_missing_its_last_field_among_empty_last_fields_names_the_row():
+    rows = "https://www.linkedin.com/in/a,A,B,Founder,\nhttps://www.linkedin.com/in/b,B,C,CEO\n"
+    with pytest.raises(ExportFormatError, match="has 4 fields where the header has 5") as error:
+        parse_followers(followers(rows), source="followers.csv")
+    assert error.value.row == 2
+
+
+def test_a_short_row_is_found_even_when_another_row_has_a_comma_inside_quotes():
+    rows = (
+        'https://www.linkedin.com/in/a,A,B,"Founder, CEO",\nhttps://www.linkedin.com/in/b,B,C,CEO\n'
+    )
+    with pytest.raises(ExportFormatError) as error:
+        parse_followers(followers(rows), source="followers.csv")
+    assert error.value.row == 2
+
+
+def test_a_file_that_is_utf8_at_the_top_and_cp1252_further_down_is_read_as_cp1252():
+    rows = "".join(f"https://www.linkedin.com/in/p{i},P,{i},CEO,\n" for i in range(30))
+    data = followers(rows) + "https://www.linkedin.com/in/j,Jörg,Ström,CEO,\n".encode("cp1252")
+    table = parse_followers(data, source="followers.csv")
+    assert table.frame["full_name"][-1] == "Jörg Ström"
+    assert (table.encoding, table.resaved) == ("cp1252", True)
+
+
+def test_a_blank_line_inside_a_follower_list_is_not_a_short_row():
+    rows = "https://www.linkedin.com/in/a,A,B,CEO,\n\nhttps://www.linkedin.com/in/b,B,C,CTO,\n"
+    frame = parse_followers(followers(rows), source="followers.csv").frame
+    assert frame["profile_url"].drop_nulls().to_list() == [
+        "https://www.linkedin.com/in/a",
+        "https://www.linkedin.com/in/b",
+    ]
+
+
+def test_a_messages_file_resaved_as_cp1252_is_flagged_even_when_only_the_text_has_accents():
+    header = (
+        "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,"
+        "DATE,SUBJECT,CONTENT,FOLDER,IS MESSAGE DRAFT,IS CONVERSATION DRAFT\n"
+    )
+    row = (
+        "c1,,Ana P,https://www.linkedin.com/in/ana,Bo K,https://www.linkedin.com/in/bo,"
+        '2026-01-01 10:00:00 UTC,,"Merci, à bientôt",INBOX,No,No\n'
+    )
+    table = parse_messages((header + row).encode("cp1252"), source="messages.csv")
+    assert table.frame["sender_url"].to_list() == ["https://www.linkedin.com/in/ana"]
+    assert (table.encoding, table.resaved) == ("cp1252", True)

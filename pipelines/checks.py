@@ -26,14 +26,8 @@ from quality.partial_export import (
     excessive_losses,
     max_loss_share,
 )
-from quality.suites import (
-    CORE_SNAPSHOT_COLUMNS,
-    RAW_RULES,
-    core_snapshot_expectations,
-    raw_expectations,
-    raw_frame_for_validation,
-)
-from quality.validation import ValidationReport, validate_frame
+from quality.suites import CORE_SNAPSHOT_COLUMNS, RAW_RULES, core_snapshot_batches, raw_batches
+from quality.validation import ValidationReport, validate_batches
 from warehouse.database import query_frame
 from warehouse.raw import read_raw, snapshot_sources
 
@@ -83,11 +77,8 @@ def _raw_suite_check(kind: str) -> dg.AssetChecksDefinition:
             rows = read_raw(con, kind, export_id) if export_id else None
         if rows is None:
             return dg.AssetCheckResult(passed=True, metadata={"note": f"no {kind} file"})
-        frame = raw_frame_for_validation(rows, rules)
-        report = validate_frame(
-            frame,
-            rules.suite_name,
-            raw_expectations(rules, frame, day),
+        report = validate_batches(
+            raw_batches(rows, rules, day),
             run_name=context.partition_key,
             project_root=lnw.paths.root,
         )
@@ -144,10 +135,8 @@ def relationship_snapshot_suite(context: dg.AssetCheckExecutionContext, lnw: Lnw
         )
     if not has_list:
         return dg.AssetCheckResult(passed=True, metadata={"note": "no relationship snapshot"})
-    report = validate_frame(
-        people,
-        "core_relationship_snapshots",
-        core_snapshot_expectations(has_list[0][0]),
+    report = validate_batches(
+        core_snapshot_batches(people, has_list[0][0]),
         run_name=context.partition_key,
         project_root=lnw.paths.root,
     )

@@ -6,13 +6,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from quality.suites import (
-    RAW_RULES,
-    core_snapshot_expectations,
-    raw_expectations,
-    raw_frame_for_validation,
-)
-from quality.validation import ValidationReport, validate_frame
+from quality.suites import RAW_RULES, core_snapshot_batches, raw_batches
+from quality.validation import ValidationReport, validate_batches
 
 DAY = dt.date(2026, 11, 20)
 URL = "https://www.linkedin.com/in/"
@@ -50,11 +45,7 @@ def followers(urls: list[str | None], names: list[str | None] | None = None) -> 
 
 
 def validate_raw(kind: str, rows: pl.DataFrame) -> ValidationReport:
-    rules = RAW_RULES[kind]
-    frame = raw_frame_for_validation(rows, rules)
-    return validate_frame(
-        frame, rules.suite_name, raw_expectations(rules, frame, DAY), run_name="me:2026-11-20"
-    )
+    return validate_batches(raw_batches(rows, RAW_RULES[kind], DAY), run_name="me:2026-11-20")
 
 
 def failed(report: ValidationReport) -> dict[str, list[str]]:
@@ -156,8 +147,8 @@ def core(keys: list[str], relationships: list[str]) -> pl.DataFrame:
 
 
 def validate_core(frame: pl.DataFrame, has_follower_list: bool) -> ValidationReport:
-    return validate_frame(
-        frame, "core", core_snapshot_expectations(has_follower_list), run_name="me:2026-11-20"
+    return validate_batches(
+        core_snapshot_batches(frame, has_follower_list), run_name="me:2026-11-20"
     )
 
 
@@ -177,12 +168,9 @@ def test_core_relationships_must_be_in_the_allowed_set():
 
 
 def test_data_docs_are_written_under_the_home(tmp_path):
-    rules = RAW_RULES["followers"]
-    frame = raw_frame_for_validation(followers([f"{URL}a", "not a url"]), rules)
-    report = validate_frame(
-        frame,
-        rules.suite_name,
-        raw_expectations(rules, frame, DAY),
+    rows = followers([f"{URL}a", "not a url"])
+    report = validate_batches(
+        raw_batches(rows, RAW_RULES["followers"], DAY),
         run_name="me:2026-11-20",
         project_root=tmp_path,
     )

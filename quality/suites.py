@@ -47,6 +47,11 @@ class RawRules:
     def suite_name(self) -> str:
         return f"raw_{self.kind}"
 
+    @property
+    def fact_columns(self) -> tuple[str, ...]:
+        """The columns `raw_facts` reads."""
+        return tuple(dict.fromkeys((*self.url_columns, self.date_column, *self.person_columns)))
+
 
 # Bounds: real archives have 1-3 % deactivated members (linkedin-formats.md section 4);
 # Connections.csv leaves URLs out only for blank people, and scrapers write one per row, so a
@@ -114,15 +119,22 @@ def missing_column(url_column: str) -> str:
     return f"missing_{url_column}"
 
 
-def raw_batches(rows: pl.DataFrame, rules: RawRules, snapshot_date: dt.date) -> list[Batch]:
+def raw_batches(
+    rows: pl.DataFrame,
+    rules: RawRules,
+    snapshot_date: dt.date,
+    columns: list[str] | None = None,
+) -> list[Batch]:
     """The raw suite of a file of the snapshot, in two batches: its columns (the file's
     header, no rows), and per-row facts computed once in Polars, which GX checks with cheap
-    expectations (no regex, no string of every row to fingerprint)."""
+    expectations (no regex, no string of every row to fingerprint). ``columns``: the file's
+    columns when ``rows`` holds only its `RawRules.fact_columns`."""
     import great_expectations.expectations as gxe
 
-    columns = Batch(
+    header = pl.DataFrame(schema=columns) if columns is not None else rows.clear()
+    columns_batch = Batch(
         f"{rules.suite_name}_columns",
-        rows.clear(),
+        header,
         [
             gxe.ExpectTableColumnsToMatchSet(
                 column_set=list(rules.required),
@@ -132,7 +144,10 @@ def raw_batches(rows: pl.DataFrame, rules: RawRules, snapshot_date: dt.date) -> 
         ],
     )
     facts = raw_facts(rows, rules)
-    return [columns, Batch(rules.suite_name, facts, raw_expectations(rules, facts, snapshot_date))]
+    return [
+        columns_batch,
+        Batch(rules.suite_name, facts, raw_expectations(rules, facts, snapshot_date)),
+    ]
 
 
 def raw_facts(rows: pl.DataFrame, rules: RawRules) -> pl.DataFrame:
@@ -143,7 +158,7 @@ def raw_facts(rows: pl.DataFrame, rules: RawRules) -> pl.DataFrame:
     - the date column (for timestamps, ``event_date``, the UTC calendar date);
     - ``blank_person``: 1 for a row with none of the person columns, else 0;
     - ``missing_<url column>``: 1 for a person without URL, 0 with one, null for a blank row
-      (its mean is the share of people without URL).
+      (GX leaves nulls out of its shares: the share is of people).
     """
     facts = []
     for column in rules.url_columns:
@@ -202,11 +217,15 @@ def raw_expectations(rules: RawRules, facts: pl.DataFrame, snapshot_date: dt.dat
                     description=f"dates not after the snapshot date ({snapshot_date})",
                 )
             )
+    # Shares as `mostly` of a set membership, not as a column mean: GX's pandas mean first
+    # looks for Decimal objects one row at a time (0.3 s per 1M rows); `isin` is vectorized,
+    # and the failure says how many rows.
     if rules.max_blank_share is not None and BLANK_PERSON in facts.columns:
         expectations.append(
-            gxe.ExpectColumnMeanToBeBetween(
+            gxe.ExpectColumnValuesToBeInSet(
                 column=BLANK_PERSON,
-                max_value=rules.max_blank_share,
+                value_set=[0],
+                mostly=1 - rules.max_blank_share,
                 description=f"at most {rules.max_blank_share:.0%} blank-person rows",
             )
         )
@@ -215,9 +234,10 @@ def raw_expectations(rules: RawRules, facts: pl.DataFrame, snapshot_date: dt.dat
     has_urls = missing in facts.columns and (facts[missing] == 0).any()
     if rules.max_missing_url_share is not None and has_urls:
         expectations.append(
-            gxe.ExpectColumnMeanToBeBetween(
+            gxe.ExpectColumnValuesToBeInSet(
                 column=missing,
-                max_value=rules.max_missing_url_share,
+                value_set=[0],
+                mostly=1 - rules.max_missing_url_share,
                 description=f"at most {rules.max_missing_url_share:.0%} of people without URL",
             )
         )

@@ -17,6 +17,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import polars as pl
 
@@ -68,7 +70,9 @@ class ValidationReport:
     suite: str
     rows: int
     outcomes: list[ExpectationOutcome]
+    # The Data Docs page of the result, and the site's index listing every result.
     data_docs: Path | None = None
+    data_docs_index: Path | None = None
 
     @property
     def success(self) -> bool:
@@ -125,12 +129,18 @@ def validate_frame(
 
 
 def validate_batches(
-    batches: list[Batch], *, run_name: str, project_root: Path | None = None
+    batches: list[Batch],
+    *,
+    run_name: str,
+    project_root: Path | None = None,
+    refresh_index: bool = True,
 ) -> ValidationReport:
     """Validate each batch with its suite, as one report named after the last suite. With
     ``project_root``, results are kept in a GX file context at ``<project_root>/gx`` and their
-    Data Docs pages (and the site's index) are rendered there; without it, nothing is
-    written."""
+    Data Docs pages are rendered there (the report links the last one); without it, nothing
+    is written. The site's index, which lists every stored result, is rendered again when
+    ``refresh_index`` or when an expectation failed: a run's last suite refreshes it for all
+    the passing ones before it."""
     from great_expectations.core.run_identifier import RunIdentifier
 
     context = _context(project_root)
@@ -148,13 +158,14 @@ def validate_batches(
         outcomes += [_outcome(r) for r in result.results]
     docs = None
     if project_root is not None:
-        _render_data_docs(context, results)
-        docs = project_root / DATA_DOCS_INDEX
+        failed = not all(o.success for o in outcomes)
+        docs = _render_data_docs(context, results, refresh_index or failed)
     return ValidationReport(
         suite=batches[-1].suite,
         rows=max(b.frame.height for b in batches),
         outcomes=outcomes,
         data_docs=docs,
+        data_docs_index=project_root / DATA_DOCS_INDEX if project_root else None,
     )
 
 
@@ -203,26 +214,27 @@ def _validation_definition(context, name: str, expectations: list):
     )
 
 
-def _render_data_docs(context, results: list) -> None:
-    """Render the pages of these results and the site's index, in one build. GX compiles its
-    page templates anew for each page kind of each build (0.1-0.2 s a kind here), so one
-    build renders all results of a check, and suite pages are left out: each result page
-    lists the expectations with their bounds already."""
+def _render_data_docs(context, results: list, index: bool) -> Path:
+    """Render the pages of these results (and the index) in one build; the page of the last
+    result. GX compiles its page templates anew for each page kind of each build (0.1-0.2 s
+    a kind here), so one build renders all results of a check, and suite pages are left
+    out: each result page lists the expectations with their bounds already."""
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
         ValidationResultIdentifier,
     )
 
-    context.build_data_docs(
-        resource_identifiers=[
-            ValidationResultIdentifier(
-                expectation_suite_identifier=ExpectationSuiteIdentifier(name=r.suite_name),
-                run_id=r.meta["run_id"],
-                batch_identifier=r.batch_id,
-            )
-            for r in results
-        ]
-    )
+    identifiers = [
+        ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=r.suite_name),
+            run_id=r.meta["run_id"],
+            batch_identifier=r.batch_id,
+        )
+        for r in results
+    ]
+    context.build_data_docs(resource_identifiers=identifiers, build_index=index)
+    (site,) = context.get_docs_sites_urls(resource_identifier=identifiers[-1])
+    return Path(url2pathname(urlparse(site["site_url"]).path))
 
 
 def _outcome(result) -> ExpectationOutcome:

@@ -102,7 +102,8 @@ def test_too_many_blank_person_rows_fail_a_few_pass():
     assert validate_raw("connections", with_blanks(2)).success  # 5 %: deactivated members
     report = validate_raw("connections", with_blanks(8))  # 20 %
     assert list(failed(report)) == ["at most 10% blank-person rows"]
-    assert report.failures[0].observed_value == pytest.approx(0.2)
+    assert report.failures[0].unexpected_count == 8
+    assert report.failures[0].unexpected_percent == pytest.approx(20)
 
 
 def test_people_without_url_fail_only_when_the_export_has_urls():
@@ -173,7 +174,24 @@ def test_data_docs_are_written_under_the_home(tmp_path):
         raw_batches(rows, RAW_RULES["followers"], DAY),
         run_name="me:2026-11-20",
         project_root=tmp_path,
+        refresh_index=False,
     )
     assert not report.success
-    assert report.data_docs == tmp_path / "gx/uncommitted/data_docs/local_site/index.html"
-    assert "raw_followers" in report.data_docs.read_text()
+    site = tmp_path / "gx/uncommitted/data_docs/local_site"
+    assert report.data_docs.is_relative_to(site / "validations/raw_followers")
+    assert "not a url" in report.data_docs.read_text()
+    # A failure refreshes the index even when the caller leaves that to a later suite.
+    assert report.data_docs_index == site / "index.html"
+    assert "raw_followers" in report.data_docs_index.read_text()
+
+
+def test_blank_rows_are_not_counted_as_people_without_url():
+    blank = [None] * 3 + ["x"] * 37  # 7.5 % deactivated members: within their own bound
+    rows = connections(
+        first_name=blank,
+        last_name=blank,
+        profile_url=[None] * 3 + [f"{URL}p{i}" for i in range(37)],
+        company=blank,
+        position=blank,
+    )
+    assert validate_raw("connections", rows).success

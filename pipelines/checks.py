@@ -91,8 +91,8 @@ def _raw_suite_check(kind: str) -> dg.AssetChecksDefinition:
             raw_batches(rows, rules, day, columns),
             run_name=context.partition_key,
             project_root=lnw.paths.root,
-            # The snapshot's core suite, which follows, refreshes the index for all of them.
-            refresh_index=False,
+            # The snapshot's core suite, which follows, renders the Data Docs of all of them.
+            render_docs=False,
         )
         return _suite_result(report)
 
@@ -229,17 +229,18 @@ def history_has_one_current_row(context: dg.AssetCheckExecutionContext, lnw: Lnw
     after it starts, and a row is current exactly when it has no end."""
     account, _ = parse_partition_key(context.partition_key)
     with lnw.warehouse() as con:
+        # One pass over the account's history: both windows share one sort by person.
         several_current, overlaps, inverted, mislabelled = con.execute(
-            "SELECT (SELECT count(*) FROM (SELECT person_key FROM core.relationship_history "
-            "  WHERE account = $a AND is_current GROUP BY person_key HAVING count(*) > 1)),"
-            " (SELECT count(*) FROM (SELECT valid_from, lag(coalesce(valid_to, DATE '9999-12-31'))"
-            "  OVER (PARTITION BY person_key ORDER BY valid_from) AS previous_end"
-            "  FROM core.relationship_history WHERE account = $a) WHERE previous_end > valid_from),"
-            " (SELECT count(*) FROM core.relationship_history"
-            "  WHERE account = $a AND valid_to <= valid_from),"
-            " (SELECT count(*) FROM core.relationship_history"
-            "  WHERE account = $a AND is_current <> (valid_to IS NULL))",
-            {"a": account},
+            "SELECT count(DISTINCT person_key) FILTER (WHERE current_rows > 1),"
+            " count(*) FILTER (WHERE previous_end > valid_from),"
+            " count(*) FILTER (WHERE valid_to <= valid_from),"
+            " count(*) FILTER (WHERE is_current <> (valid_to IS NULL))"
+            " FROM (SELECT person_key, valid_from, valid_to, is_current,"
+            "  count(*) FILTER (WHERE is_current) OVER (PARTITION BY person_key) AS current_rows,"
+            "  lag(coalesce(valid_to, DATE '9999-12-31'))"
+            "   OVER (PARTITION BY person_key ORDER BY valid_from) AS previous_end"
+            "  FROM core.relationship_history WHERE account = ?)",
+            [account],
         ).fetchall()[0]
     return dg.AssetCheckResult(
         passed=several_current == overlaps == inverted == mislabelled == 0,

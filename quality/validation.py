@@ -17,8 +17,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 import polars as pl
 
@@ -27,7 +25,7 @@ DATASOURCE = "polars_frames"
 DATA_ASSET = "frames"
 SAMPLE_SIZE = 5
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
-DATA_DOCS_INDEX = Path("gx/uncommitted/data_docs/local_site/index.html")
+DATA_DOCS_SITE = Path("gx/uncommitted/data_docs/local_site")
 
 
 @dataclass(frozen=True)
@@ -133,20 +131,23 @@ def validate_batches(
     *,
     run_name: str,
     project_root: Path | None = None,
-    refresh_index: bool = True,
+    render_docs: bool = True,
 ) -> ValidationReport:
     """Validate each batch with its suite, as one report named after the last suite. With
-    ``project_root``, results are kept in a GX file context at ``<project_root>/gx`` and their
-    Data Docs pages are rendered there (the report links the last one); without it, nothing
-    is written. The site's index, which lists every stored result, is rendered again when
-    ``refresh_index`` or when an expectation failed: a run's last suite refreshes it for all
-    the passing ones before it."""
+    ``project_root``, results are kept in a GX file context at ``<project_root>/gx``;
+    without it, nothing is written.
+
+    Data Docs: with ``render_docs``, or when an expectation failed, the pages of every
+    stored result not rendered yet and the site's index are rendered now, in one build. GX
+    compiles its page templates anew for each build (0.1-0.2 s here, most of what a small
+    validation costs), so the checks of a snapshot leave their pages to the snapshot's last
+    suite; the report links the page of its last result either way."""
     from great_expectations.core.run_identifier import RunIdentifier
 
     context = _context(project_root)
     run_id = RunIdentifier(run_name=run_name)
     outcomes: list[ExpectationOutcome] = []
-    results = []
+    pages = []
     for batch in batches:
         definition = _validation_definition(context, batch.suite, batch.expectations)
         result = definition.run(
@@ -154,18 +155,21 @@ def validate_batches(
             result_format=RESULT_FORMAT,
             run_id=run_id,
         )
-        results.append(result)
         outcomes += [_outcome(r) for r in result.results]
-    docs = None
+        pages.append((result.suite_name, *run_id.to_tuple(), result.batch_id))
+    docs = index = None
     if project_root is not None:
-        failed = not all(o.success for o in outcomes)
-        docs = _render_data_docs(context, results, refresh_index or failed)
+        site = project_root / DATA_DOCS_SITE
+        if render_docs or not all(o.success for o in outcomes):
+            _render_pending_data_docs(context, site)
+        docs = _result_page(site, pages[-1])
+        index = site / "index.html"
     return ValidationReport(
         suite=batches[-1].suite,
         rows=max(b.frame.height for b in batches),
         outcomes=outcomes,
         data_docs=docs,
-        data_docs_index=project_root / DATA_DOCS_INDEX if project_root else None,
+        data_docs_index=index,
     )
 
 
@@ -214,27 +218,23 @@ def _validation_definition(context, name: str, expectations: list):
     )
 
 
-def _render_data_docs(context, results: list, index: bool) -> Path:
-    """Render the pages of these results (and the index) in one build; the page of the last
-    result. GX compiles its page templates anew for each page kind of each build (0.1-0.2 s
-    a kind here), so one build renders all results of a check, and suite pages are left
-    out: each result page lists the expectations with their bounds already."""
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
+def _result_page(site: Path, key: tuple[str, ...]) -> Path:
+    """Where GX's site renders a result: its store key (suite, run name, run time, batch)
+    as a path."""
+    *folders, batch = key
+    return site.joinpath("validations", *folders, f"{batch}.html")
 
-    identifiers = [
-        ValidationResultIdentifier(
-            expectation_suite_identifier=ExpectationSuiteIdentifier(name=r.suite_name),
-            run_id=r.meta["run_id"],
-            batch_identifier=r.batch_id,
-        )
-        for r in results
+
+def _render_pending_data_docs(context, site: Path) -> None:
+    """Render every stored validation result without a page, and the index."""
+    pending = [
+        key
+        for key in context.validation_results_store.list_keys()
+        if not _result_page(site, key.to_tuple()).exists()
     ]
-    context.build_data_docs(resource_identifiers=identifiers, build_index=index)
-    (site,) = context.get_docs_sites_urls(resource_identifier=identifiers[-1])
-    return Path(url2pathname(urlparse(site["site_url"]).path))
+    # An empty list would mean "everything" to GX: a full rebuild.
+    if pending:
+        context.build_data_docs(resource_identifiers=pending)
 
 
 def _outcome(result) -> ExpectationOutcome:

@@ -174,13 +174,13 @@ def test_data_docs_are_written_under_the_home(tmp_path):
         raw_batches(rows, RAW_RULES["followers"], DAY),
         run_name="me:2026-11-20",
         project_root=tmp_path,
-        refresh_index=False,
+        render_docs=False,
     )
     assert not report.success
     site = tmp_path / "gx/uncommitted/data_docs/local_site"
     assert report.data_docs.is_relative_to(site / "validations/raw_followers")
     assert "not a url" in report.data_docs.read_text()
-    # A failure refreshes the index even when the caller leaves that to a later suite.
+    # A failure renders its Data Docs even when the caller leaves that to a later suite.
     assert report.data_docs_index == site / "index.html"
     assert "raw_followers" in report.data_docs_index.read_text()
 
@@ -195,3 +195,21 @@ def test_blank_rows_are_not_counted_as_people_without_url():
         position=blank,
     )
     assert validate_raw("connections", rows).success
+
+
+def test_a_later_suite_renders_the_data_docs_of_the_passing_ones_before_it(tmp_path):
+    raw = validate_batches(
+        raw_batches(connections(), RAW_RULES["connections"], DAY),
+        run_name="me:2026-11-20",
+        project_root=tmp_path,
+        render_docs=False,
+    )
+    assert raw.success and not raw.data_docs.exists()
+    core_report = validate_batches(
+        core_snapshot_batches(core(["ann"], ["mutual"]), True),
+        run_name="me:2026-11-20",
+        project_root=tmp_path,
+    )
+    assert raw.data_docs.exists() and core_report.data_docs.exists()
+    index = core_report.data_docs_index.read_text()
+    assert "raw_connections" in index and "core_relationship_snapshots" in index

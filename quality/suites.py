@@ -109,6 +109,8 @@ RAW_RULES = {
 # Invitation and message times are exported in UTC or US Pacific time while the file's date
 # is the member's local date: a day of slack keeps an evening export in Asia valid.
 TIMESTAMP_SLACK = dt.timedelta(days=1)
+# The suite parameter holding the latest date a raw file may hold.
+LATEST_DATE = "latest_date"
 
 
 def unparsed_column(url_column: str) -> str:
@@ -146,8 +148,19 @@ def raw_batches(
     facts = raw_facts(rows, rules)
     return [
         columns_batch,
-        Batch(rules.suite_name, facts, raw_expectations(rules, facts, snapshot_date)),
+        Batch(
+            rules.suite_name,
+            facts,
+            raw_expectations(rules, facts),
+            {LATEST_DATE: latest_date_allowed(rules, snapshot_date)},
+        ),
     ]
+
+
+def latest_date_allowed(rules: RawRules, snapshot_date: dt.date) -> dt.datetime:
+    """The snapshot's date (a day later for timestamps), as pandas holds dates: midnight."""
+    latest = snapshot_date + TIMESTAMP_SLACK if rules.date_is_timestamp else snapshot_date
+    return dt.datetime.combine(latest, dt.time())
 
 
 def raw_facts(rows: pl.DataFrame, rules: RawRules) -> pl.DataFrame:
@@ -180,10 +193,11 @@ def raw_facts(rows: pl.DataFrame, rules: RawRules) -> pl.DataFrame:
     return rows.select(facts)
 
 
-def raw_expectations(rules: RawRules, facts: pl.DataFrame, snapshot_date: dt.date) -> list:
-    """The row expectations of a raw file of the snapshot, on what `raw_facts` returns:
-    whether the export has URLs at all decides whether the missing-URL share applies (exports
-    before 2024 have no URL column)."""
+def raw_expectations(rules: RawRules, facts: pl.DataFrame) -> list:
+    """The row expectations of a raw file, on what `raw_facts` returns: whether the export
+    has URLs at all decides whether the missing-URL share applies (exports before 2024 have
+    no URL column). The latest date allowed is the parameter `LATEST_DATE`
+    (`latest_date_allowed` of the snapshot)."""
     import great_expectations.expectations as gxe
 
     expectations: list = []
@@ -196,7 +210,6 @@ def raw_expectations(rules: RawRules, facts: pl.DataFrame, snapshot_date: dt.dat
                 )
             )
     date_column = EVENT_DATE if rules.date_is_timestamp else rules.date_column
-    latest = snapshot_date + TIMESTAMP_SLACK if rules.date_is_timestamp else snapshot_date
     if date_column in facts.columns:
         if rules.date_required:
             expectations.append(
@@ -213,8 +226,8 @@ def raw_expectations(rules: RawRules, facts: pl.DataFrame, snapshot_date: dt.dat
             expectations.append(
                 gxe.ExpectColumnMaxToBeBetween(
                     column=date_column,
-                    max_value=dt.datetime.combine(latest, dt.time()),
-                    description=f"dates not after the snapshot date ({snapshot_date})",
+                    max_value={"$PARAMETER": LATEST_DATE},
+                    description="dates not after the snapshot date",
                 )
             )
     # Shares as `mostly` of a set membership, not as a column mean: GX's pandas mean first

@@ -13,6 +13,7 @@ per-row facts computed once in Polars. GX is imported here, lazily: it takes sec
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,9 @@ class Batch:
     suite: str
     frame: pl.DataFrame
     expectations: list
+    # Values of the expectations' `{"$PARAMETER": name}` bounds: a suite whose bounds move
+    # with the snapshot stays one stored suite.
+    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,8 @@ class ExpectationOutcome:
     observed_value: Any = None
     sample: list[str] = field(default_factory=list)
     error: str | None = None
+    # The bound as validated (a suite parameter resolved), for expectations with one.
+    max_value: Any = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +66,7 @@ class ExpectationOutcome:
             "observed_value": _plain(self.observed_value),
             "sample_unexpected": self.sample,
             "error": self.error,
+            "max_value": _plain(self.max_value),
         }
 
 
@@ -91,6 +98,8 @@ class ValidationReport:
                 if o.unexpected_count is not None and o.unexpected_percent is not None
                 else f"observed {_plain(o.observed_value)}"
             )
+            if o.max_value is not None:
+                found += f" (at most {_plain(o.max_value)})"
             sample = f", e.g. {', '.join(o.sample[:3])}" if o.sample else ""
             parts.append(f"{o.description}: {o.error or found}{sample}")
         return f"{self.suite} failed on {self.rows} rows: " + "; ".join(parts)
@@ -152,6 +161,7 @@ def validate_batches(
         definition = _validation_definition(context, batch.suite, batch.expectations)
         result = definition.run(
             batch_parameters={"dataframe": batch.frame.to_pandas()},
+            expectation_parameters=batch.parameters or None,
             result_format=RESULT_FORMAT,
             run_id=run_id,
         )
@@ -195,10 +205,28 @@ def _context(project_root: Path | None):
     return context
 
 
+# Per context and suite name: the expectations stored last, and their validation definition.
+# Storing a suite and its definition writes two files and re-reads them (0.05 s); the suites
+# change only when a frame's shape does.
+_DEFINITIONS: dict[tuple[int, str], tuple[str, Any]] = {}
+
+
 def _validation_definition(context, name: str, expectations: list):
-    """The suite ``name`` holding exactly ``expectations`` (its bounds depend on the
-    snapshot), bound to a whole-dataframe batch."""
+    """The suite ``name`` holding exactly ``expectations``, bound to a whole-dataframe
+    batch."""
     import great_expectations as gx
+
+    stored = json.dumps(
+        [
+            {k: v for k, v in e.configuration.to_json_dict().items() if k != "id"}
+            for e in expectations
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    cached = _DEFINITIONS.get((id(context), name))
+    if cached is not None and cached[0] == stored:
+        return cached[1]
 
     suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=expectations))
     try:
@@ -213,9 +241,11 @@ def _validation_definition(context, name: str, expectations: list):
         batch = asset.get_batch_definition("whole_frame")
     except KeyError:
         batch = asset.add_batch_definition_whole_dataframe("whole_frame")
-    return context.validation_definitions.add_or_update(
+    definition = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=name, data=batch, suite=suite)
     )
+    _DEFINITIONS[(id(context), name)] = (stored, definition)
+    return definition
 
 
 def _result_page(site: Path, key: tuple[str, ...]) -> Path:
@@ -253,6 +283,7 @@ def _outcome(result) -> ExpectationOutcome:
         observed_value=details.get("observed_value"),
         sample=[_text(v) for v in details.get("partial_unexpected_list", [])[:SAMPLE_SIZE]],
         error=error,
+        max_value=config.kwargs.get("max_value"),
     )
 
 

@@ -84,7 +84,7 @@ def test_a_connection_dated_after_the_snapshot_fails_with_the_date():
     report = validate_raw("connections", connections(connected_on=dates))
     assert list(failed(report)) == ["dates not after the snapshot date"]
     assert report.failures[0].as_dict()["observed_value"] == "2026-12-15"
-    assert "observed 2026-12-15" in report.summary()
+    assert "observed 2026-12-15 (at most 2026-11-20)" in report.summary()
     assert validate_raw("connections", connections(connected_on=[DAY] * 40)).success
 
 

@@ -264,14 +264,17 @@ def _refresh_marts(defs, instance, tags: dict[str, str]) -> list[str]:
 def _stages(result) -> str:
     """Each asset step's time and the checks' outcome of one run, for the progress line."""
     evaluations = result.get_asset_check_evaluations()
-    check_names = {e.check_name for e in evaluations}
+    # Steps that evaluated checks (one check, or several as a multi-asset check) are summed
+    # up as one stage.
+    check_steps = {
+        e.step_key for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
     steps, check_ms = [], 0
     for event in result.all_events:
         if event.event_type_value not in ("STEP_SUCCESS", "STEP_FAILURE"):
             continue
         took = getattr(event.event_specific_data, "duration_ms", None) or 0
-        # Check steps are named `<asset>_<check name>`; they are summed up as one stage.
-        if any(event.step_key.endswith(name) for name in check_names):
+        if event.step_key in check_steps:
             check_ms += took
             continue
         state = "" if event.event_type_value == "STEP_SUCCESS" else " FAILED"

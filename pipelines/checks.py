@@ -26,23 +26,19 @@ from quality.partial_export import (
     excessive_losses,
     max_loss_share,
 )
-from quality.suites import (
-    CORE_SNAPSHOT_COLUMNS,
-    RAW_RULES,
-    core_snapshot_expectations,
-    raw_expectations,
-    raw_frame_for_validation,
-)
-from quality.validation import ValidationReport, validate_frame
+from quality.suites import CORE_SNAPSHOT_COLUMNS, RAW_RULES, core_snapshot_batches, raw_batches
+from quality.validation import ValidationReport, validate_batches
 from warehouse.database import query_frame
-from warehouse.raw import read_raw, snapshot_sources
+from warehouse.raw import RAW_TABLES, snapshot_sources
 
 SUITE_CHECK = "expectation_suite"
+CAP_CHECK = "connections_within_linkedin_cap"
+PARTIAL_EXPORT_CHECK = "partial_export_gate"
 # LinkedIn caps connections at 30,000, but accounts from before the cap hold more: a warning.
 CONNECTION_CAP = 30_000
 
 
-def _suite_result(report: ValidationReport) -> dg.AssetCheckResult:
+def _suite_result(asset: dg.AssetKey, report: ValidationReport) -> dg.AssetCheckResult:
     metadata: dict = {
         "rows": report.rows,
         "expectations_evaluated": len(report.outcomes),
@@ -55,7 +51,10 @@ def _suite_result(report: ValidationReport) -> dg.AssetCheckResult:
     }
     if report.data_docs is not None:
         metadata["data_docs"] = dg.MetadataValue.path(str(report.data_docs))
+        metadata["data_docs_index"] = dg.MetadataValue.path(str(report.data_docs_index))
     return dg.AssetCheckResult(
+        asset_key=asset,
+        check_name=SUITE_CHECK,
         passed=report.success,
         severity=dg.AssetCheckSeverity.ERROR,
         description=report.summary(),
@@ -63,95 +62,113 @@ def _suite_result(report: ValidationReport) -> dg.AssetCheckResult:
     )
 
 
-def _raw_suite_check(kind: str) -> dg.AssetChecksDefinition:
+def _raw_suite(
+    con, kind: str, export_id: str | None, day, run_name: str, root
+) -> dg.AssetCheckResult:
     rules = RAW_RULES[kind]
-
-    @dg.asset_check(
-        asset=RAW_KEYS[kind],
-        name=SUITE_CHECK,
-        blocking=True,
-        partitions_def=snapshots,
-        pool=WAREHOUSE_POOL,
-        description=f"GX suite {rules.suite_name}: required columns present, profile URLs "
-        "parse, dates parse and are not after the snapshot date, shares of blank-person rows "
-        "and of rows without URL within bounds.",
+    if export_id is None:
+        return _result(RAW_KEYS[kind], SUITE_CHECK, passed=True, note=f"no {kind} file")
+    # Only what the facts are made of, unsorted: the suite reads no other column.
+    table = RAW_TABLES[kind]
+    columns = query_frame(con, f"SELECT * EXCLUDE (export_id, source_file) FROM {table} LIMIT 0")
+    rows = query_frame(
+        con,
+        f"SELECT {', '.join(rules.fact_columns)} FROM {table} WHERE export_id = ?",
+        [export_id],
     )
-    def raw_expectation_suite(context: dg.AssetCheckExecutionContext, lnw: LnwSettings):
-        account, day = parse_partition_key(context.partition_key)
-        with lnw.warehouse() as con:
-            export_id = snapshot_sources(con, account, day).get(kind)
-            rows = read_raw(con, kind, export_id) if export_id else None
-        if rows is None:
-            return dg.AssetCheckResult(passed=True, metadata={"note": f"no {kind} file"})
-        frame = raw_frame_for_validation(rows, rules)
-        report = validate_frame(
-            frame,
-            rules.suite_name,
-            raw_expectations(rules, frame, day),
-            run_name=context.partition_key,
-            project_root=lnw.paths.root,
-        )
-        return _suite_result(report)
-
-    return raw_expectation_suite
+    report = validate_batches(
+        raw_batches(rows, rules, day, columns.columns),
+        run_name=run_name,
+        project_root=root,
+        # The snapshot's core suite, which follows, renders the Data Docs of all of them.
+        render_docs=False,
+    )
+    return _suite_result(RAW_KEYS[kind], report)
 
 
-RAW_SUITE_CHECKS = [_raw_suite_check(kind) for kind in RAW_KEYS]
-
-
-@dg.asset_check(
-    asset=RAW_KEYS["connections"], blocking=False, partitions_def=snapshots, pool=WAREHOUSE_POOL
-)
-def connections_within_linkedin_cap(context: dg.AssetCheckExecutionContext, lnw: LnwSettings):
-    """Identified connections at most 30,000 (LinkedIn's cap); more is a warning only, since
-    accounts from before the cap legitimately exceed it."""
-    account, day = parse_partition_key(context.partition_key)
-    with lnw.warehouse() as con:
-        export_id = snapshot_sources(con, account, day).get("connections")
-        identified = con.execute(
-            "SELECT count(*) FROM raw.connections WHERE export_id = ? AND "
-            "coalesce(first_name, last_name, profile_url, company, position) IS NOT NULL",
-            [export_id],
-        ).fetchall()[0][0]
+def _connections_within_cap(con, export_id: str | None) -> dg.AssetCheckResult:
+    identified = con.execute(
+        "SELECT count(*) FROM raw.connections WHERE export_id = ? AND "
+        "coalesce(first_name, last_name, profile_url, company, position) IS NOT NULL",
+        [export_id],
+    ).fetchall()[0][0]
     return dg.AssetCheckResult(
+        asset_key=RAW_KEYS["connections"],
+        check_name=CAP_CHECK,
         passed=identified <= CONNECTION_CAP,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"identified_connections": identified, "cap": CONNECTION_CAP},
     )
 
 
-@dg.asset_check(
-    asset=RELATIONSHIP_SNAPSHOTS,
-    name=SUITE_CHECK,
-    blocking=True,
-    partitions_def=snapshots,
-    pool=WAREHOUSE_POOL,
-    description="GX suite core_relationship_snapshots: one row per person per snapshot, "
-    "relationship in the allowed set (follow classes only with a follower list).",
-)
-def relationship_snapshot_suite(context: dg.AssetCheckExecutionContext, lnw: LnwSettings):
-    account, day = parse_partition_key(context.partition_key)
-    with lnw.warehouse() as con:
-        has_list = con.execute(
-            "SELECT has_follower_list FROM core.snapshots WHERE account = ? AND snapshot_date = ?",
-            [account, day],
-        ).fetchall()
-        people = query_frame(
-            con,
-            f"SELECT {', '.join(CORE_SNAPSHOT_COLUMNS)} FROM core.relationship_snapshots "
-            "WHERE account = ? AND snapshot_date = ?",
-            [account, day],
-        )
-    if not has_list:
-        return dg.AssetCheckResult(passed=True, metadata={"note": "no relationship snapshot"})
-    report = validate_frame(
-        people,
-        "core_relationship_snapshots",
-        core_snapshot_expectations(has_list[0][0]),
-        run_name=context.partition_key,
-        project_root=lnw.paths.root,
+def _result(asset: dg.AssetKey, check: str, *, passed: bool, note: str) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        asset_key=asset, check_name=check, passed=passed, metadata={"note": note}
     )
-    return _suite_result(report)
+
+
+# The checks of one asset group run as one step: each Dagster step costs a concurrency-pool
+# claim and a handful of events in its storage (0.2-0.5 s here), more than a small check.
+@dg.multi_asset_check(
+    name="raw_checks",
+    specs=[
+        *(
+            dg.AssetCheckSpec(
+                SUITE_CHECK,
+                asset=key,
+                blocking=True,
+                partitions_def=snapshots,
+                description=f"GX suite {RAW_RULES[kind].suite_name}: required columns "
+                "present, profile URLs parse, dates parse and are not after the snapshot "
+                "date, shares of blank-person rows and of rows without URL within bounds.",
+            )
+            for kind, key in RAW_KEYS.items()
+        ),
+        dg.AssetCheckSpec(
+            CAP_CHECK,
+            asset=RAW_KEYS["connections"],
+            blocking=False,
+            partitions_def=snapshots,
+            description="Identified connections at most 30,000 (LinkedIn's cap); more is a "
+            "warning only, since accounts from before the cap legitimately exceed it.",
+        ),
+    ],
+    can_subset=True,
+    pool=WAREHOUSE_POOL,
+)
+def raw_checks(context: dg.AssetCheckExecutionContext, lnw: LnwSettings):
+    account, day = parse_partition_key(context.partition_key)
+    selected = context.selected_asset_check_keys
+    with lnw.warehouse() as con:
+        sources = snapshot_sources(con, account, day)
+        for kind, key in RAW_KEYS.items():
+            if dg.AssetCheckKey(key, SUITE_CHECK) in selected:
+                yield _raw_suite(
+                    con, kind, sources.get(kind), day, context.partition_key, lnw.paths.root
+                )
+        if dg.AssetCheckKey(RAW_KEYS["connections"], CAP_CHECK) in selected:
+            yield _connections_within_cap(con, sources.get("connections"))
+
+
+def _snapshot_suite(con, account, day, run_name: str, root) -> dg.AssetCheckResult:
+    has_list = con.execute(
+        "SELECT has_follower_list FROM core.snapshots WHERE account = ? AND snapshot_date = ?",
+        [account, day],
+    ).fetchall()
+    if not has_list:
+        return _result(
+            RELATIONSHIP_SNAPSHOTS, SUITE_CHECK, passed=True, note="no relationship snapshot"
+        )
+    people = query_frame(
+        con,
+        f"SELECT {', '.join(CORE_SNAPSHOT_COLUMNS)} FROM core.relationship_snapshots "
+        "WHERE account = ? AND snapshot_date = ?",
+        [account, day],
+    )
+    report = validate_batches(
+        core_snapshot_batches(people, has_list[0][0]), run_name=run_name, project_root=root
+    )
+    return _suite_result(RELATIONSHIP_SNAPSHOTS, report)
 
 
 def _headcount(con, account, day) -> Headcount | None:
@@ -168,28 +185,33 @@ def _headcount(con, account, day) -> Headcount | None:
     return Headcount(day, connections, followers if has_list else None)
 
 
-@dg.asset_check(
-    asset=RELATIONSHIP_SNAPSHOTS, blocking=True, partitions_def=snapshots, pool=WAREHOUSE_POOL
+PARTIAL_EXPORT_DESCRIPTION = (
+    "A snapshot losing more than LNW_MAX_LOSS (default 20 %) of the account's connections or "
+    "followers since its previous snapshot is blocked as a likely partial export: it is not "
+    "merged into the history nor counted in the metrics until accepted deliberately "
+    "(`lnw run --accept-partial <account:date>`, the run tag `lnw/accept_partial`, or "
+    "LNW_ACCEPT_PARTIAL)."
 )
-def partial_export_gate(context: dg.AssetCheckExecutionContext, lnw: LnwSettings):
-    """A snapshot losing more than LNW_MAX_LOSS (default 20 %) of the account's connections
-    or followers since its previous snapshot is blocked as a likely partial export: it is not
-    merged into the history nor counted in the metrics until accepted deliberately
-    (`lnw run --accept-partial <account:date>`, the run tag `lnw/accept_partial`, or
-    LNW_ACCEPT_PARTIAL)."""
+
+
+def _partial_export_gate(context: dg.AssetCheckExecutionContext, con) -> dg.AssetCheckResult:
     key = context.partition_key
     account, day = parse_partition_key(key)
     max_loss = max_loss_share()
-    with lnw.warehouse() as con:
-        current = _headcount(con, account, day)
-        before = con.execute(
-            "SELECT max(snapshot_date) FROM core.snapshots "
-            "WHERE account = ? AND snapshot_date < ? AND merged_at IS NOT NULL",
-            [account, day],
-        ).fetchall()[0][0]
-        previous = _headcount(con, account, before) if before else None
+    current = _headcount(con, account, day)
+    before = con.execute(
+        "SELECT max(snapshot_date) FROM core.snapshots "
+        "WHERE account = ? AND snapshot_date < ? AND merged_at IS NOT NULL",
+        [account, day],
+    ).fetchall()[0][0]
+    previous = _headcount(con, account, before) if before else None
     if current is None:
-        return dg.AssetCheckResult(passed=True, metadata={"note": "no relationship snapshot"})
+        return _result(
+            RELATIONSHIP_SNAPSHOTS,
+            PARTIAL_EXPORT_CHECK,
+            passed=True,
+            note="no relationship snapshot",
+        )
     metadata: dict = {
         "connections": current.connections,
         "followers": current.followers,
@@ -200,24 +222,66 @@ def partial_export_gate(context: dg.AssetCheckExecutionContext, lnw: LnwSettings
     }
     losses = excessive_losses(current, previous, max_loss)
     if not losses:
-        return dg.AssetCheckResult(passed=True, metadata=metadata)
+        return dg.AssetCheckResult(
+            asset_key=RELATIONSHIP_SNAPSHOTS,
+            check_name=PARTIAL_EXPORT_CHECK,
+            passed=True,
+            metadata=metadata,
+        )
     metadata["losses"] = "; ".join(loss.describe() for loss in losses)
     from_tag = key in accepted_keys(context.run.tags.get(ACCEPT_TAG))
     if from_tag or key in accepted_keys(os.environ.get(ACCEPT_ENV)):
         accepted_by = f"run tag {ACCEPT_TAG}" if from_tag else f"environment {ACCEPT_ENV}"
         context.log.warning(f"{key}: {metadata['losses']}, accepted deliberately ({accepted_by})")
         return dg.AssetCheckResult(
+            asset_key=RELATIONSHIP_SNAPSHOTS,
+            check_name=PARTIAL_EXPORT_CHECK,
             passed=True,
             description=f"partial export accepted deliberately by {accepted_by}",
             metadata=metadata | {"accepted_partial_export": True, "accepted_by": accepted_by},
         )
     assert previous is not None  # losses exist only against a previous snapshot
     return dg.AssetCheckResult(
+        asset_key=RELATIONSHIP_SNAPSHOTS,
+        check_name=PARTIAL_EXPORT_CHECK,
         passed=False,
         severity=dg.AssetCheckSeverity.ERROR,
         description=blocked_message(key, previous, losses, max_loss),
         metadata=metadata | {"setting": MAX_LOSS_ENV},
     )
+
+
+@dg.multi_asset_check(
+    name="relationship_snapshot_checks",
+    specs=[
+        dg.AssetCheckSpec(
+            SUITE_CHECK,
+            asset=RELATIONSHIP_SNAPSHOTS,
+            blocking=True,
+            partitions_def=snapshots,
+            description="GX suite core_relationship_snapshots: one row per person per "
+            "snapshot, relationship in the allowed set (follow classes only with a follower "
+            "list).",
+        ),
+        dg.AssetCheckSpec(
+            PARTIAL_EXPORT_CHECK,
+            asset=RELATIONSHIP_SNAPSHOTS,
+            blocking=True,
+            partitions_def=snapshots,
+            description=PARTIAL_EXPORT_DESCRIPTION,
+        ),
+    ],
+    can_subset=True,
+    pool=WAREHOUSE_POOL,
+)
+def relationship_snapshot_checks(context: dg.AssetCheckExecutionContext, lnw: LnwSettings):
+    account, day = parse_partition_key(context.partition_key)
+    selected = context.selected_asset_check_keys
+    with lnw.warehouse() as con:
+        if dg.AssetCheckKey(RELATIONSHIP_SNAPSHOTS, SUITE_CHECK) in selected:
+            yield _snapshot_suite(con, account, day, context.partition_key, lnw.paths.root)
+        if dg.AssetCheckKey(RELATIONSHIP_SNAPSHOTS, PARTIAL_EXPORT_CHECK) in selected:
+            yield _partial_export_gate(context, con)
 
 
 @dg.asset_check(
@@ -228,17 +292,18 @@ def history_has_one_current_row(context: dg.AssetCheckExecutionContext, lnw: Lnw
     after it starts, and a row is current exactly when it has no end."""
     account, _ = parse_partition_key(context.partition_key)
     with lnw.warehouse() as con:
+        # One pass over the account's history: both windows share one sort by person.
         several_current, overlaps, inverted, mislabelled = con.execute(
-            "SELECT (SELECT count(*) FROM (SELECT person_key FROM core.relationship_history "
-            "  WHERE account = $a AND is_current GROUP BY person_key HAVING count(*) > 1)),"
-            " (SELECT count(*) FROM (SELECT valid_from, lag(coalesce(valid_to, DATE '9999-12-31'))"
-            "  OVER (PARTITION BY person_key ORDER BY valid_from) AS previous_end"
-            "  FROM core.relationship_history WHERE account = $a) WHERE previous_end > valid_from),"
-            " (SELECT count(*) FROM core.relationship_history"
-            "  WHERE account = $a AND valid_to <= valid_from),"
-            " (SELECT count(*) FROM core.relationship_history"
-            "  WHERE account = $a AND is_current <> (valid_to IS NULL))",
-            {"a": account},
+            "SELECT count(DISTINCT person_key) FILTER (WHERE current_rows > 1),"
+            " count(*) FILTER (WHERE previous_end > valid_from),"
+            " count(*) FILTER (WHERE valid_to <= valid_from),"
+            " count(*) FILTER (WHERE is_current <> (valid_to IS NULL))"
+            " FROM (SELECT person_key, valid_from, valid_to, is_current,"
+            "  count(*) FILTER (WHERE is_current) OVER (PARTITION BY person_key) AS current_rows,"
+            "  lag(coalesce(valid_to, DATE '9999-12-31'))"
+            "   OVER (PARTITION BY person_key ORDER BY valid_from) AS previous_end"
+            "  FROM core.relationship_history WHERE account = ?)",
+            [account],
         ).fetchall()[0]
     return dg.AssetCheckResult(
         passed=several_current == overlaps == inverted == mislabelled == 0,
@@ -288,10 +353,8 @@ def metric_identities_hold(lnw: LnwSettings):
 
 
 ALL_CHECKS = [
-    *RAW_SUITE_CHECKS,
-    connections_within_linkedin_cap,
-    relationship_snapshot_suite,
-    partial_export_gate,
+    raw_checks,
+    relationship_snapshot_checks,
     history_has_one_current_row,
     metric_identities_hold,
 ]

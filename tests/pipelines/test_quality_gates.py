@@ -24,7 +24,6 @@ from pipelines.checks import (
     ALL_CHECKS,
     history_has_one_current_row,
     metric_identities_hold,
-    relationship_snapshot_suite,
 )
 from pipelines.definitions import defs
 from pipelines.resources import LnwSettings
@@ -161,7 +160,7 @@ def test_a_connection_dated_after_its_snapshot_blocks_the_snapshot(tmp_path, cap
     assert run_lnw(home, "run") == 1
     out = capsys.readouterr().out
     assert "check expectation_suite on raw/connections failed" in out and "FAILED" in out
-    assert "dates not after the snapshot date (2026-10-30): observed 2026-12-15" in out
+    assert "dates not after the snapshot date: observed 2026-12-15 (at most 2026-10-30)" in out
     con = duckdb.connect(str(home.warehouse), read_only=True)
     snapshots = con.execute("SELECT snapshot_date FROM core.snapshots").fetchall()
     history_days = con.execute(
@@ -362,7 +361,9 @@ def only(*assets) -> dg.AssetSelection:
 def test_a_person_twice_in_a_snapshot_blocks_the_history(home, tmp_path):
     stage_two_snapshots(home, tmp_path / "staging")
     run_selected(only(raw_exports, relationship_snapshots), f"me:{D1}")
-    guarded = only(relationship_history) | dg.AssetSelection.checks(relationship_snapshot_suite)
+    guarded = only(relationship_history) | dg.AssetSelection.checks(
+        dg.AssetCheckKey(RELATIONSHIP_SNAPSHOTS, "expectation_suite")
+    )
     assert run_selected(guarded, f"me:{D1}")["expectation_suite"].passed
     merged = query(home, "SELECT * FROM core.relationship_history ORDER BY ALL")
     corrupt(

@@ -6,13 +6,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from quality.suites import (
-    RAW_RULES,
-    core_snapshot_expectations,
-    raw_expectations,
-    raw_frame_for_validation,
-)
-from quality.validation import ValidationReport, validate_frame
+from quality.suites import RAW_RULES, core_snapshot_batches, raw_batches
+from quality.validation import ValidationReport, validate_batches
 
 DAY = dt.date(2026, 11, 20)
 URL = "https://www.linkedin.com/in/"
@@ -50,11 +45,7 @@ def followers(urls: list[str | None], names: list[str | None] | None = None) -> 
 
 
 def validate_raw(kind: str, rows: pl.DataFrame) -> ValidationReport:
-    rules = RAW_RULES[kind]
-    frame = raw_frame_for_validation(rows, rules)
-    return validate_frame(
-        frame, rules.suite_name, raw_expectations(rules, frame, DAY), run_name="me:2026-11-20"
-    )
+    return validate_batches(raw_batches(rows, RAW_RULES[kind], DAY), run_name="me:2026-11-20")
 
 
 def failed(report: ValidationReport) -> dict[str, list[str]]:
@@ -93,7 +84,7 @@ def test_a_connection_dated_after_the_snapshot_fails_with_the_date():
     report = validate_raw("connections", connections(connected_on=dates))
     assert list(failed(report)) == ["dates not after the snapshot date"]
     assert report.failures[0].as_dict()["observed_value"] == "2026-12-15"
-    assert "observed 2026-12-15" in report.summary()
+    assert "observed 2026-12-15 (at most 2026-11-20)" in report.summary()
     assert validate_raw("connections", connections(connected_on=[DAY] * 40)).success
 
 
@@ -111,7 +102,8 @@ def test_too_many_blank_person_rows_fail_a_few_pass():
     assert validate_raw("connections", with_blanks(2)).success  # 5 %: deactivated members
     report = validate_raw("connections", with_blanks(8))  # 20 %
     assert list(failed(report)) == ["at most 10% blank-person rows"]
-    assert report.failures[0].observed_value == pytest.approx(0.2)
+    assert report.failures[0].unexpected_count == 8
+    assert report.failures[0].unexpected_percent == pytest.approx(20)
 
 
 def test_people_without_url_fail_only_when_the_export_has_urls():
@@ -156,8 +148,8 @@ def core(keys: list[str], relationships: list[str]) -> pl.DataFrame:
 
 
 def validate_core(frame: pl.DataFrame, has_follower_list: bool) -> ValidationReport:
-    return validate_frame(
-        frame, "core", core_snapshot_expectations(has_follower_list), run_name="me:2026-11-20"
+    return validate_batches(
+        core_snapshot_batches(frame, has_follower_list), run_name="me:2026-11-20"
     )
 
 
@@ -177,15 +169,47 @@ def test_core_relationships_must_be_in_the_allowed_set():
 
 
 def test_data_docs_are_written_under_the_home(tmp_path):
-    rules = RAW_RULES["followers"]
-    frame = raw_frame_for_validation(followers([f"{URL}a", "not a url"]), rules)
-    report = validate_frame(
-        frame,
-        rules.suite_name,
-        raw_expectations(rules, frame, DAY),
+    rows = followers([f"{URL}a", "not a url"])
+    report = validate_batches(
+        raw_batches(rows, RAW_RULES["followers"], DAY),
+        run_name="me:2026-11-20",
+        project_root=tmp_path,
+        render_docs=False,
+    )
+    assert not report.success
+    site = tmp_path / "gx/uncommitted/data_docs/local_site"
+    assert report.data_docs.is_relative_to(site / "validations/raw_followers")
+    assert "not a url" in report.data_docs.read_text()
+    # A failure renders its Data Docs even when the caller leaves that to a later suite.
+    assert report.data_docs_index == site / "index.html"
+    assert "raw_followers" in report.data_docs_index.read_text()
+
+
+def test_blank_rows_are_not_counted_as_people_without_url():
+    blank = [None] * 3 + ["x"] * 37  # 7.5 % deactivated members: within their own bound
+    rows = connections(
+        first_name=blank,
+        last_name=blank,
+        profile_url=[None] * 3 + [f"{URL}p{i}" for i in range(37)],
+        company=blank,
+        position=blank,
+    )
+    assert validate_raw("connections", rows).success
+
+
+def test_a_later_suite_renders_the_data_docs_of_the_passing_ones_before_it(tmp_path):
+    raw = validate_batches(
+        raw_batches(connections(), RAW_RULES["connections"], DAY),
+        run_name="me:2026-11-20",
+        project_root=tmp_path,
+        render_docs=False,
+    )
+    assert raw.success and not raw.data_docs.exists()
+    core_report = validate_batches(
+        core_snapshot_batches(core(["ann"], ["mutual"]), True),
         run_name="me:2026-11-20",
         project_root=tmp_path,
     )
-    assert not report.success
-    assert report.data_docs == tmp_path / "gx/uncommitted/data_docs/local_site/index.html"
-    assert "raw_followers" in report.data_docs.read_text()
+    assert raw.data_docs.exists() and core_report.data_docs.exists()
+    index = core_report.data_docs_index.read_text()
+    assert "raw_connections" in index and "core_relationship_snapshots" in index

@@ -1,0 +1,68 @@
+"""One process at a time holds the warehouse open: an OS lock taken before DuckDB opens the
+file and released after the connection closes.
+
+DuckDB lets one process open a file for writing and turns every other process away at once
+(`IO Error: Could not set lock on file`), even a read-only one; it does not wait. Processes
+that share a warehouse (the steps of a multiprocess run, a run launched from the UI beside
+`lnw run`) queue on this lock instead, for just the time a connection is open, so that their
+CPU work (parsing, classification, validation) runs side by side.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from warehouse.database import connect
+
+# Re-entrant within a process: a step that holds the warehouse may call code that opens it
+# again (DuckDB shares one database instance between the connections of a process).
+_HELD: dict[Path, tuple[int, int]] = {}
+_THREADS = threading.RLock()
+
+
+def lock_path(database: Path) -> Path:
+    return database.with_name(database.name + ".lock")
+
+
+@contextmanager
+def warehouse_lock(database: Path) -> Iterator[None]:
+    """Hold the warehouse's OS lock; waits while another process holds it."""
+    database = Path(database).resolve()
+    with _THREADS:
+        fd, depth = _HELD.get(database, (-1, 0))
+        if not depth:
+            database.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock_path(database), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(fd)
+                raise
+        _HELD[database] = (fd, depth + 1)
+        try:
+            yield
+        finally:
+            if depth:
+                _HELD[database] = (fd, depth)
+            else:
+                del _HELD[database]
+                # Closing the descriptor releases the lock, also when the process dies.
+                os.close(fd)
+
+
+@contextmanager
+def open_warehouse(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A migrated connection to the warehouse, with the lock held while it is open."""
+    with warehouse_lock(database):
+        con = connect(database)
+        try:
+            yield con
+        finally:
+            con.close()

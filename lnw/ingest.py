@@ -186,23 +186,27 @@ def ingest_snapshot_items(
     open_warehouse: Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]],
     account: str,
     snapshot_date: dt.date,
+    *,
+    while_open: Callable[[duckdb.DuckDBPyConnection], object] | None = None,
 ) -> list[ItemOutcome]:
     """Load the snapshot's new items. A bad item is quarantined and the others still load;
     an item already loaded (same content hash) is skipped.
 
     ``open_warehouse`` opens a connection (and holds the warehouse while it is open): it is
     opened twice, briefly, around the parsing, so that other processes can use the warehouse
-    while this one parses."""
+    while this one parses. ``while_open`` runs in the second opening, after the store (one
+    opening fewer for a caller that reads what was stored)."""
     with open_warehouse() as con:
         loaded = loaded_export_ids(con)
     items = items_of_snapshot(home, account, snapshot_date)
     skipped = [ItemOutcome(i, "skipped", "already loaded") for i in items if i.export_id in loaded]
     read = read_items(home, [i for i in items if i.export_id not in loaded])
-    if any(r.outcome is None for r in read):
+    stored = [r.outcome for r in read if r.outcome is not None]
+    if while_open is not None or len(stored) < len(read):
         with open_warehouse() as con:
             stored = store_items(con, read)
-    else:
-        stored = [r.outcome for r in read if r.outcome is not None]
+            if while_open is not None:
+                while_open(con)
     # In the inbox's order, as the items were listed before.
     order = {i.export_id: n for n, i in enumerate(items)}
     return sorted(skipped + stored, key=lambda o: order[o.item.export_id])

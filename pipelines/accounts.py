@@ -6,8 +6,8 @@ account's pending snapshots in date order (an account's snapshots build on each 
 gate compares with the previous one, the merge extends its history) and opens the
 warehouse only for DuckDB's part of the work, under the OS lock of `LnwSettings.warehouse`:
 
-    parse items          (no connection)  ->  store raw rows        (locked)
-    read raw rows back   (locked)         ->  classify, validate    (no connection)
+    which items are new  (locked)         ->  parse items           (no connection)
+    store raw rows, read them back (locked)  ->  validate, classify (no connection)
     write snapshot, gate, merge history   (locked)
 
 Every stage calls what the ingest assets and their checks call, and reports the same
@@ -113,15 +113,21 @@ def _load_snapshot(context: dg.OpExecutionContext, lnw: LnwSettings, key: str):
     blocking checks would load it; returns why it stopped before the history, if it did."""
     account, day = parse_partition_key(key)
     home = lnw.paths
-    outcomes = ingest_snapshot_items(home, lnw.warehouse, account, day)
+    read: list[SnapshotInputs] = []
+    outcomes = ingest_snapshot_items(
+        home,
+        lnw.warehouse,
+        account,
+        day,
+        while_open=lambda con: read.append(read_snapshot_inputs(con, account, day)),
+    )
+    (inputs,) = read
     for outcome in outcomes:
         if outcome.status == "quarantined":
             context.log.warning(f"{key} {outcome.item.name}: quarantined {outcome.detail}")
     for asset_key, metadata in raw_metadata(outcomes, account, day).items():
         yield dg.AssetMaterialization(asset_key, partition=key, metadata=metadata)
 
-    with lnw.warehouse() as con:
-        inputs = read_snapshot_inputs(con, account, day)
     # Validation and classification with the warehouse closed: the other steps use it.
     failed = [
         kind

@@ -25,6 +25,11 @@ from warehouse.database import connect
 # again (DuckDB shares one database instance between the connections of a process).
 _HELD: dict[Path, tuple[int, int]] = {}
 _THREADS = threading.RLock()
+# Files this process has migrated. Migrating re-creates the views, a catalog write that makes
+# the close checkpoint the file: done at every opening, it doubled the time a short read
+# holds the warehouse (0.1 s to open, 0.2 s to close, measured with 25k-row snapshots).
+# Kept with the file's inode: a file deleted or replaced since is migrated again.
+_MIGRATED: dict[Path, int] = {}
 
 
 def lock_path(database: Path) -> Path:
@@ -60,8 +65,13 @@ def warehouse_lock(database: Path) -> Iterator[None]:
 @contextmanager
 def open_warehouse(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A migrated connection to the warehouse, with the lock held while it is open."""
+    database = Path(database).resolve()
     with warehouse_lock(database):
-        con = connect(database)
+        if database.exists() and _MIGRATED.get(database) == database.stat().st_ino:
+            con = duckdb.connect(str(database))
+        else:
+            con = connect(database)
+            _MIGRATED[database] = database.stat().st_ino
         try:
             yield con
         finally:

@@ -247,15 +247,12 @@ def run_backfill(home: Home, account: str, icp: str | None = None) -> int:
     from lnw.inbox import partition_key
     from pipelines.definitions import defs
     from pipelines.partitions import snapshots
-    from warehouse.database import connect
+    from warehouse.lock import open_warehouse
 
-    con = connect(home.warehouse)
-    try:
+    with open_warehouse(home.warehouse) as con:
         stored = con.execute(
             "SELECT DISTINCT account, snapshot_date FROM raw.exports ORDER BY 1, 2"
         ).fetchall()
-    finally:
-        con.close()
     keys = [partition_key(a, d) for a, d in stored if a == account]
     if not keys:
         accounts = sorted({a for a, _ in stored})
@@ -548,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
     ui = with_home(commands.add_parser("ui", help="the Dagster UI on 127.0.0.1"))
     ui.add_argument("--port", type=int, default=3000)
     args = parser.parse_args(argv)
+    if getattr(args, "workers", 1) < 1:
+        parser.error("--workers must be at least 1")
 
     home = Home.resolve(args.home)
     if args.command == "demo":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,18 +39,24 @@ def lock_path(database: Path) -> Path:
 
 @contextmanager
 def warehouse_lock(database: Path) -> Iterator[None]:
-    """Hold the warehouse's OS lock; waits while another process holds it."""
+    """Hold the warehouse's OS lock; waits while another process holds it.
+
+    ``LNW_LOCK_TRACE=FILE`` appends, at each release, the process id and the seconds spent
+    waiting for the lock and holding it: benchmarks/accounts.py reads it to show how much of
+    a load is serialized."""
     database = Path(database).resolve()
     with _THREADS:
         fd, depth = _HELD.get(database, (-1, 0))
         if not depth:
             database.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(lock_path(database), os.O_RDWR | os.O_CREAT, 0o600)
+            asked = time.perf_counter()
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
             except BaseException:
                 os.close(fd)
                 raise
+            got = time.perf_counter()
         _HELD[database] = (fd, depth + 1)
         try:
             yield
@@ -60,6 +67,12 @@ def warehouse_lock(database: Path) -> Iterator[None]:
                 del _HELD[database]
                 # Closing the descriptor releases the lock, also when the process dies.
                 os.close(fd)
+                trace = os.environ.get("LNW_LOCK_TRACE")
+                if trace:
+                    with open(trace, "a") as out:
+                        out.write(
+                            f"{os.getpid()} {got - asked:.6f} {time.perf_counter() - got:.6f}\n"
+                        )
 
 
 @contextmanager

@@ -70,11 +70,15 @@ def _release_abandoned_runs(instance) -> None:
 
 
 def run_pipeline(
-    home: Home, icp: str | None = None, accept_partial: list[str] | None = None
+    home: Home,
+    icp: str | None = None,
+    accept_partial: list[str] | None = None,
+    workers: int = 1,
 ) -> int:
     """Load every new inbox item and refresh what depends on it; returns the exit code.
     ``accept_partial``: snapshot keys the partial-export gate lets through (recorded as a
-    run tag, so the acceptance shows in the UI)."""
+    run tag, so the acceptance shows in the UI). ``workers`` above 1 loads the accounts in
+    that many processes at once (job load_accounts) instead of one run per snapshot."""
     _prepare_environment(home, icp)
     started = time.time()
     progress(f"lnw: home {home.root}")
@@ -84,22 +88,19 @@ def run_pipeline(
 
     # Partitioned asset checks are "preview" in Dagster 1.13; users cannot act on the warning.
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
-    from lnw.inbox import partition_key, scan_inbox
+    from lnw.inbox import scan_inbox
+    from lnw.ingest import pending_snapshot_keys
     from pipelines.definitions import defs
     from pipelines.partitions import snapshots
-    from warehouse.database import connect, publication_due
-    from warehouse.history import unfinished_snapshots
+    from warehouse.database import publication_due
+    from warehouse.lock import open_warehouse
     from warehouse.raw import item_notes, loaded_export_ids
 
     scan = scan_inbox(home.inbox)
-    con = connect(home.warehouse)
-    try:
+    with open_warehouse(home.warehouse) as con:
         loaded = loaded_export_ids(con)
-        unfinished = unfinished_snapshots(con)
-    finally:
-        con.close()
+        keys = pending_snapshot_keys(home, con)
     new_items = [i for i in scan.items if i.export_id not in loaded]
-    keys = sorted({i.partition_key for i in new_items} | {partition_key(*s) for s in unfinished})
     progress(
         f"lnw: {len(scan.items)} item(s) in the inbox, {len(new_items)} new, "
         f"{len(keys)} snapshot(s) to load"
@@ -107,41 +108,24 @@ def run_pipeline(
 
     instance = dg.DagsterInstance.get()
     _release_abandoned_runs(instance)
-    run_tags = {"lnw/trigger": "cli", "lnw/pid": str(os.getpid()), "lnw/host": socket.gethostname()}
     known = set(instance.get_dynamic_partitions(snapshots.name))
     instance.add_dynamic_partitions(snapshots.name, [k for k in keys if k not in known])
-    ingest = defs.resolve_job_def("ingest_snapshot")
-    _release_abandoned_runs(instance)
     # The pid and host let a later run tell a dead `lnw run` from a live one.
     run_tags = {"lnw/trigger": "cli", "lnw/pid": str(os.getpid()), "lnw/host": socket.gethostname()}
     if accept_partial:
         from quality.partial_export import ACCEPT_TAG
 
         run_tags[ACCEPT_TAG] = ",".join(accept_partial)
-    failures: list[str] = []
-    for number, key in enumerate(keys, start=1):
-        progress(f"lnw: [{number}/{len(keys)}] loading snapshot {key}")
-        for item in (i for i in new_items if i.partition_key == key):
-            progress(f"lnw:       {item.name} ({item.kind.replace('_', ' ')})")
-        result = ingest.execute_in_process(
-            partition_key=key,
-            instance=instance,
-            raise_on_error=False,
-            tags={**run_tags, "lnw/account": key.split(":", 1)[0]},
-            run_config=QUIET_CONSOLE,
-        )
-        progress(f"lnw:       {_stages(result)}")
-        if not result.success:
-            failures.append(f"snapshot {key}: {_failure_reason(result)} (run {result.run_id})")
+    if workers > 1 and keys:
+        failures = _load_accounts(instance, keys, workers, run_tags)
+    else:
+        failures = _load_snapshots(defs, instance, keys, new_items, run_tags)
 
-    con = connect(home.warehouse)
-    try:
+    with open_warehouse(home.warehouse) as con:
         loaded_now = loaded_export_ids(con)
         notes = item_notes(con)
         # A run killed after a merge leaves the readers' copy behind: finish the job.
         republish = publication_due(con, home.published)
-    finally:
-        con.close()
     quarantined = 0
     counts = {"loaded": 0, "skipped": 0, "quarantined": 0, "not loaded": 0}
     for item in scan.items:
@@ -194,6 +178,62 @@ def run_pipeline(
     return EXIT_QUARANTINED if quarantined else EXIT_OK
 
 
+def _load_snapshots(defs, instance, keys, new_items, run_tags) -> list[str]:
+    """One ingest run per snapshot, in this process, one after the other."""
+    ingest = defs.resolve_job_def("ingest_snapshot")
+    failures = []
+    for number, key in enumerate(keys, start=1):
+        progress(f"lnw: [{number}/{len(keys)}] loading snapshot {key}")
+        for item in (i for i in new_items if i.partition_key == key):
+            progress(f"lnw:       {item.name} ({item.kind.replace('_', ' ')})")
+        result = ingest.execute_in_process(
+            partition_key=key,
+            instance=instance,
+            raise_on_error=False,
+            tags={**run_tags, "lnw/account": key.split(":", 1)[0]},
+            run_config=QUIET_CONSOLE,
+        )
+        progress(f"lnw:       {_stages(result)}")
+        if not result.success:
+            failures.append(f"snapshot {key}: {_failure_reason(result)} (run {result.run_id})")
+    return failures
+
+
+def _load_accounts(instance, keys: list[str], workers: int, run_tags) -> list[str]:
+    """One load_accounts run: a step per account, ``workers`` step processes at once."""
+    import dagster as dg
+
+    from pipelines.definitions import bound_load_accounts_job
+    from pipelines.jobs import executor_config
+
+    accounts = len({k.rpartition(":")[0] for k in keys})
+    progress(
+        f"lnw: loading {len(keys)} snapshot(s) of {accounts} account(s), "
+        f"{workers} processes at once"
+    )
+    run_config = {
+        **executor_config(workers),
+        **QUIET_CONSOLE,
+        "ops": {"accounts_to_load": {"config": {"snapshots": keys}}},
+    }
+    with dg.execute_job(
+        dg.reconstructable(bound_load_accounts_job),
+        instance=instance,
+        run_config=run_config,
+        tags=run_tags,
+        raise_on_error=False,
+    ) as result:
+        merged = sum(
+            1
+            for event in result.get_asset_materialization_events()
+            if event.asset_key == dg.AssetKey(["core", "relationship_history"])
+        )
+        progress(f"lnw:       {merged} of {len(keys)} snapshot(s) merged into the history")
+        if result.success:
+            return []
+        return [f"load_accounts: {_failure_reason(result)} (run {result.run_id})"]
+
+
 def run_backfill(home: Home, account: str, icp: str | None = None) -> int:
     """Re-run every snapshot partition of one account (job `backfill_account`), oldest first,
     then refresh the metrics: a rebuild after a parser fix or a bad load."""
@@ -207,15 +247,12 @@ def run_backfill(home: Home, account: str, icp: str | None = None) -> int:
     from lnw.inbox import partition_key
     from pipelines.definitions import defs
     from pipelines.partitions import snapshots
-    from warehouse.database import connect
+    from warehouse.lock import open_warehouse
 
-    con = connect(home.warehouse)
-    try:
+    with open_warehouse(home.warehouse) as con:
         stored = con.execute(
             "SELECT DISTINCT account, snapshot_date FROM raw.exports ORDER BY 1, 2"
         ).fetchall()
-    finally:
-        con.close()
     keys = [partition_key(a, d) for a, d in stored if a == account]
     if not keys:
         accounts = sorted({a for a, _ in stored})
@@ -506,6 +543,14 @@ def main(argv: list[str] | None = None) -> int:
         help="load this snapshot although it loses more connections or followers than "
         "LNW_MAX_LOSS allows (repeatable; also $LNW_ACCEPT_PARTIAL)",
     )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="load accounts in N processes at once (default 1: one run per snapshot); worth "
+        "it for many accounts, each process starts with a few seconds of imports",
+    )
     sql = with_home(commands.add_parser("sql", help="read-only SQL on the published warehouse"))
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sql.add_argument(
@@ -526,12 +571,14 @@ def main(argv: list[str] | None = None) -> int:
     ui = with_home(commands.add_parser("ui", help="the Dagster UI on 127.0.0.1"))
     ui.add_argument("--port", type=int, default=3000)
     args = parser.parse_args(argv)
+    if getattr(args, "workers", 1) < 1:
+        parser.error("--workers must be at least 1")
 
     home = Home.resolve(args.home)
     if args.command == "demo":
         return run_demo(home, args.seed)
     if args.command == "run":
-        return run_pipeline(home, args.icp, args.accept_partial)
+        return run_pipeline(home, args.icp, args.accept_partial, args.workers)
     if args.command == "sql":
         return print_query(home, args.query, args.format, whole=args.warehouse)
     if args.command == "backfill":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 import duckdb
@@ -14,6 +16,7 @@ from lnw.inbox import (
     archive_members,
     check_file_size,
     keep_in_archive,
+    partition_key,
     quarantine,
     scan_inbox,
 )
@@ -24,6 +27,7 @@ from transforms.follower_analytics import parse_follower_analytics
 from transforms.followers import parse_followers
 from transforms.invitations import parse_invitations
 from transforms.messages import parse_messages
+from warehouse.history import unfinished_snapshots
 from warehouse.raw import (
     ExportRecord,
     ParsedFile,
@@ -116,17 +120,22 @@ def items_of_snapshot(home: Home, account: str, snapshot_date: dt.date) -> list[
     ]
 
 
-def ingest_snapshot_items(
-    home: Home, con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
-) -> list[ItemOutcome]:
-    """Load the snapshot's new items. A bad item is quarantined and the others still load;
-    an item already loaded (same content hash) is skipped."""
-    outcomes = []
-    loaded = loaded_export_ids(con)
-    for item in items_of_snapshot(home, account, snapshot_date):
-        if item.export_id in loaded:
-            outcomes.append(ItemOutcome(item, "skipped", "already loaded"))
-            continue
+@dataclass
+class ReadItem:
+    """An inbox item read without the warehouse: its parsed files, or its outcome when it
+    needs no load (quarantined)."""
+
+    item: InboxItem
+    archive_path: str = ""
+    files: list[ParsedFile] = field(default_factory=list)
+    outcome: ItemOutcome | None = None
+
+
+def read_items(home: Home, items: list[InboxItem]) -> list[ReadItem]:
+    """Keep each item in archive/ and parse it: the CPU part of an ingest, which needs no
+    connection. A bad item is quarantined here; the others are left for `store_items`."""
+    read = []
+    for item in items:
         archived = keep_in_archive(item, home.archive)
         try:
             files = parse_item(item, home.email_salt)
@@ -135,10 +144,21 @@ def ingest_snapshot_items(
             moved = quarantine(
                 item, home.quarantine, refusal.reason, member=refusal.member, row=refusal.row
             )
-            outcomes.append(
-                ItemOutcome(item, "quarantined", f"{refusal.reason} (moved to {moved})")
-            )
+            outcome = ItemOutcome(item, "quarantined", f"{refusal.reason} (moved to {moved})")
+            read.append(ReadItem(item, outcome=outcome))
             continue
+        read.append(ReadItem(item, archived.relative_to(home.root).as_posix(), files))
+    return read
+
+
+def store_items(con: duckdb.DuckDBPyConnection, read: list[ReadItem]) -> list[ItemOutcome]:
+    """Store the parsed items in the raw layer, each in its own transaction."""
+    outcomes = []
+    for done in read:
+        if done.outcome is not None:
+            outcomes.append(done.outcome)
+            continue
+        item, files = done.item, done.files
         record = ExportRecord(
             export_id=item.export_id,
             account=item.account,
@@ -146,7 +166,7 @@ def ingest_snapshot_items(
             item_name=item.name,
             item_kind=item.kind,
             content_sha256=item.sha256,
-            archive_path=archived.relative_to(home.root).as_posix(),
+            archive_path=done.archive_path,
         )
         # An item with nothing the pipeline uses is recorded too (with no files), so that the
         # next run reports it as already seen instead of as new.
@@ -159,3 +179,42 @@ def ingest_snapshot_items(
             continue
         outcomes.append(ItemOutcome(item, "loaded", "", rows))
     return outcomes
+
+
+def ingest_snapshot_items(
+    home: Home,
+    open_warehouse: Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]],
+    account: str,
+    snapshot_date: dt.date,
+    *,
+    while_open: Callable[[duckdb.DuckDBPyConnection], object] | None = None,
+) -> list[ItemOutcome]:
+    """Load the snapshot's new items. A bad item is quarantined and the others still load;
+    an item already loaded (same content hash) is skipped.
+
+    ``open_warehouse`` opens a connection (and holds the warehouse while it is open): it is
+    opened twice, briefly, around the parsing, so that other processes can use the warehouse
+    while this one parses. ``while_open`` runs in the second opening, after the store (one
+    opening fewer for a caller that reads what was stored)."""
+    with open_warehouse() as con:
+        loaded = loaded_export_ids(con)
+    items = items_of_snapshot(home, account, snapshot_date)
+    skipped = [ItemOutcome(i, "skipped", "already loaded") for i in items if i.export_id in loaded]
+    read = read_items(home, [i for i in items if i.export_id not in loaded])
+    stored = [r.outcome for r in read if r.outcome is not None]
+    if while_open is not None or len(stored) < len(read):
+        with open_warehouse() as con:
+            stored = store_items(con, read)
+            if while_open is not None:
+                while_open(con)
+    # In the inbox's order, as the items were listed before.
+    order = {i.export_id: n for n, i in enumerate(items)}
+    return sorted(skipped + stored, key=lambda o: order[o.item.export_id])
+
+
+def pending_snapshot_keys(home: Home, con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Partition keys of the snapshots a run must load: those with new inbox items, and those
+    whose load stopped half-way (a failed check, a crash)."""
+    loaded = loaded_export_ids(con)
+    new = {i.partition_key for i in scan_inbox(home.inbox).items if i.export_id not in loaded}
+    return sorted(new | {partition_key(*s) for s in unfinished_snapshots(con)})

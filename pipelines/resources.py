@@ -12,10 +12,12 @@ import yaml
 from lnw.home import Home, icp_path
 from transforms.metrics import DEFAULT_WEEKLY_INVITATIONS
 from transforms.relevance import IdealCustomerProfile
-from warehouse.database import connect
+from warehouse.lock import open_warehouse
 
-# Every step that opens the DuckDB file takes a slot in this pool (limit 1 in the home's
-# dagster.yaml): DuckDB allows one process at a time, even for reading.
+# Every asset step that opens the DuckDB file takes a slot in this pool (limit 1 in the home's
+# dagster.yaml): DuckDB allows one process at a time, even for reading. A pool is held for a
+# whole step, CPU work included; the load_accounts job shares the file more finely, through
+# the OS lock that every connection below takes (warehouse/lock.py).
 WAREHOUSE_POOL = "warehouse"
 
 
@@ -40,11 +42,10 @@ class LnwSettings(dg.ConfigurableResource):
 
     @contextmanager
     def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = connect(self.paths.warehouse)
-        try:
+        """A connection, with the warehouse's OS lock held while it is open: keep the block
+        to the DuckDB work, so that other processes wait as little as possible."""
+        with open_warehouse(self.paths.warehouse) as con:
             yield con
-        finally:
-            con.close()
 
     def profile(self) -> tuple[IdealCustomerProfile, Path]:
         path = icp_path(self.paths, self.icp or None)

@@ -1,9 +1,13 @@
 """Core: one relationship per person per snapshot, and the SCD2 history of relationships."""
 
+import datetime as dt
+
 import dagster as dg
+import duckdb
+import polars as pl
 
 from lnw.inbox import parse_partition_key
-from lnw.snapshots import classify_snapshot
+from lnw.snapshots import build_snapshot, read_snapshot_inputs
 from pipelines.assets.ingest import RAW_KEYS
 from pipelines.partitions import snapshots
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
@@ -29,25 +33,29 @@ def relationship_snapshots(context: dg.AssetExecutionContext, lnw: LnwSettings):
     then the views and marts do not see it."""
     account, day = parse_partition_key(context.partition_key)
     with lnw.warehouse() as con:
-        build = classify_snapshot(con, account, day)
-        if build is None:
-            context.log.warning(f"{account} {day}: no Connections.csv, no relationship snapshot")
-            return dg.MaterializeResult(metadata={"rows": 0, "skipped": "no Connections.csv"})
-        people = build.people
-        write_relationship_snapshot(con, account, day, people, **build.facts)
+        inputs = read_snapshot_inputs(con, account, day)
+    # Classified with the warehouse closed: other processes may use it meanwhile.
+    build = build_snapshot(inputs)
+    if build is None:
+        context.log.warning(f"{account} {day}: no Connections.csv, no relationship snapshot")
+        return dg.MaterializeResult(metadata={"rows": 0, "skipped": "no Connections.csv"})
+    with lnw.warehouse() as con:
+        write_relationship_snapshot(con, account, day, build.people, **build.facts)
+    return dg.MaterializeResult(metadata=snapshot_metadata(build.people, account, day))
+
+
+def snapshot_metadata(people: pl.DataFrame, account: str, day: dt.date) -> dict:
     counts = people["relationship"].value_counts().sort("relationship")
-    return dg.MaterializeResult(
-        metadata={
-            "rows": people.height,
-            "dagster/row_count": people.height,
-            "account": account,
-            "snapshot_date": day.isoformat(),
-            "relationships": dg.MetadataValue.md(
-                "| relationship | people |\n|---|---|\n"
-                + "\n".join(f"| {r} | {n} |" for r, n in counts.iter_rows())
-            ),
-        }
-    )
+    return {
+        "rows": people.height,
+        "dagster/row_count": people.height,
+        "account": account,
+        "snapshot_date": day.isoformat(),
+        "relationships": dg.MetadataValue.md(
+            "| relationship | people |\n|---|---|\n"
+            + "\n".join(f"| {r} | {n} |" for r, n in counts.iter_rows())
+        ),
+    }
 
 
 @dg.asset(
@@ -71,18 +79,21 @@ def relationship_history(context: dg.AssetExecutionContext, lnw: LnwSettings):
         if not built:
             return dg.MaterializeResult(metadata={"skipped": "no relationship snapshot"})
         how = merge_snapshot_into_history(con, account, day)
-        current, total = con.execute(
-            "SELECT count(*) FILTER (WHERE is_current), count(*) "
-            "FROM core.relationship_history WHERE account = ?",
-            [account],
-        ).fetchall()[0]
-    return dg.MaterializeResult(
-        metadata={
-            "merge": how,
-            "account": account,
-            "snapshot_date": day.isoformat(),
-            "current_rows": current,
-            "rows": total,
-            "dagster/row_count": total,
-        }
-    )
+        metadata = history_metadata(con, account, day, how)
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def history_metadata(con: duckdb.DuckDBPyConnection, account: str, day: dt.date, how: str) -> dict:
+    current, total = con.execute(
+        "SELECT count(*) FILTER (WHERE is_current), count(*) "
+        "FROM core.relationship_history WHERE account = ?",
+        [account],
+    ).fetchall()[0]
+    return {
+        "merge": how,
+        "account": account,
+        "snapshot_date": day.isoformat(),
+        "current_rows": current,
+        "rows": total,
+        "dagster/row_count": total,
+    }

@@ -1,9 +1,11 @@
 """Ingest: inbox items of one snapshot into the raw tables."""
 
+import datetime as dt
+
 import dagster as dg
 
 from lnw.inbox import parse_partition_key
-from lnw.ingest import ingest_snapshot_items
+from lnw.ingest import ItemOutcome, ingest_snapshot_items
 from pipelines.partitions import snapshots
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
 
@@ -51,25 +53,29 @@ def raw_exports(context: dg.AssetExecutionContext, lnw: LnwSettings):
     """Keep every new item of the snapshot in archive/, parse it, and store it in one
     transaction; a bad item goes to quarantine/ with a reason and the others still load."""
     account, day = parse_partition_key(context.partition_key)
-    with lnw.warehouse() as con:
-        outcomes = ingest_snapshot_items(lnw.paths, con, account, day)
+    outcomes = ingest_snapshot_items(lnw.paths, lnw.warehouse, account, day)
     for outcome in outcomes:
         log = context.log.warning if outcome.status == "quarantined" else context.log.info
         log(f"{outcome.item.name}: {outcome.status} {outcome.detail}".rstrip())
+    for key, metadata in raw_metadata(outcomes, account, day).items():
+        yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+
+
+def raw_metadata(outcomes: list[ItemOutcome], account: str, day: dt.date) -> dict:
+    """The materialization metadata of each raw table for one snapshot's ingest."""
     items = dg.MetadataValue.md(
         "\n".join(f"- `{o.item.name}`: **{o.status}** {o.detail}".rstrip() for o in outcomes)
         or "no items"
     )
+    metadata = {}
     for kind, key in {**RAW_KEYS, "follower_counts": FOLLOWER_COUNTS}.items():
         rows = sum(o.rows.get(kind, 0) for o in outcomes)
-        yield dg.MaterializeResult(
-            asset_key=key,
-            metadata={
-                "rows_loaded": rows,
-                "dagster/row_count": rows,
-                "account": account,
-                "snapshot_date": day.isoformat(),
-                "items": items,
-                "quarantined": sum(o.status == "quarantined" for o in outcomes),
-            },
-        )
+        metadata[key] = {
+            "rows_loaded": rows,
+            "dagster/row_count": rows,
+            "account": account,
+            "snapshot_date": day.isoformat(),
+            "items": items,
+            "quarantined": sum(o.status == "quarantined" for o in outcomes),
+        }
+    return metadata

@@ -1,0 +1,229 @@
+"""The load_accounts job's steps: one per account, so that accounts load in parallel.
+
+A partition run holds the `warehouse` pool for each whole step, its parsing and validation
+included, and a run per snapshot pays Dagster's start-up each time. Here a step loads one
+account's pending snapshots in date order (an account's snapshots build on each other: the
+gate compares with the previous one, the merge extends its history) and opens the
+warehouse only for DuckDB's part of the work, under the OS lock of `LnwSettings.warehouse`:
+
+    which items are new  (locked)         ->  parse items           (no connection)
+    store raw rows, read them back (locked)  ->  validate, classify (no connection)
+    write snapshot, gate, merge history   (locked)
+
+Every stage calls what the ingest assets and their checks call, and reports the same
+materializations and check evaluations on the same partitions, so the UI shows these loads as
+it shows partition runs. Two checks are not evaluated here: the connections cap (a warning)
+and the history invariants; their queries live inside the check functions.
+"""
+
+import os
+
+import dagster as dg
+
+from lnw.inbox import parse_partition_key
+from lnw.ingest import ingest_snapshot_items, pending_snapshot_keys
+from lnw.snapshots import SnapshotInputs, build_snapshot, read_snapshot_inputs
+from pipelines.assets.core import (
+    RELATIONSHIP_HISTORY,
+    RELATIONSHIP_SNAPSHOTS,
+    history_metadata,
+    snapshot_metadata,
+)
+from pipelines.assets.ingest import RAW_KEYS, raw_metadata
+from pipelines.checks import SUITE_CHECK, _headcount, _suite_result
+from pipelines.partitions import snapshots
+from pipelines.resources import LnwSettings
+from quality.partial_export import (
+    ACCEPT_ENV,
+    ACCEPT_TAG,
+    MAX_LOSS_ENV,
+    accepted_keys,
+    blocked_message,
+    excessive_losses,
+    max_loss_share,
+)
+from quality.suites import (
+    CORE_SNAPSHOT_COLUMNS,
+    RAW_RULES,
+    core_snapshot_expectations,
+    raw_expectations,
+    raw_frame_for_validation,
+)
+from quality.validation import validate_frame
+from warehouse.history import merge_snapshot_into_history, write_relationship_snapshot
+
+
+class SnapshotsToLoad(dg.Config):
+    # Partition keys `<account>:<YYYY-MM-DD>`; none: every new or unfinished snapshot.
+    snapshots: list[str] | None = None
+
+
+@dg.op(out=dg.DynamicOut(list))
+def accounts_to_load(context: dg.OpExecutionContext, config: SnapshotsToLoad, lnw: LnwSettings):
+    """The snapshots to load (the configured partition keys, else every pending one),
+    grouped by account, oldest first; their partitions are registered."""
+    keys = list(config.snapshots or [])
+    if not keys:
+        with lnw.warehouse() as con:
+            keys = pending_snapshot_keys(lnw.paths, con)
+    known = set(context.instance.get_dynamic_partitions(snapshots.name))
+    context.instance.add_dynamic_partitions(snapshots.name, [k for k in keys if k not in known])
+    by_account: dict[str, list[str]] = {}
+    for key in sorted(set(keys), key=parse_partition_key):
+        by_account.setdefault(parse_partition_key(key)[0], []).append(key)
+    context.log.info(f"{len(keys)} snapshot(s) of {len(by_account)} account(s) to load")
+    for number, (account, account_keys) in enumerate(sorted(by_account.items())):
+        # Mapping keys allow letters, digits and underscores only; account names need not.
+        readable = "".join(c if c.isalnum() else "_" for c in account)[:40]
+        yield dg.DynamicOutput(account_keys, mapping_key=f"a{number}_{readable}")
+
+
+@dg.op(out={})
+def load_account(context: dg.OpExecutionContext, lnw: LnwSettings, snapshot_keys: list):
+    """Load one account's snapshots in date order; fails at the end if a check blocked any."""
+    blocked = []
+    for key in snapshot_keys:
+        stopped = yield from _load_snapshot(context, lnw, key)
+        if stopped:
+            blocked.append(f"{key}: {stopped}")
+    if blocked:
+        raise dg.Failure(
+            description="blocked by a check, not merged into the history: " + "; ".join(blocked)
+        )
+
+
+def _check(context, asset_key, check_name: str, key: str, result: dg.AssetCheckResult) -> bool:
+    context.log_event(
+        dg.AssetCheckEvaluation(
+            asset_key=asset_key,
+            check_name=check_name,
+            passed=result.passed,
+            metadata=result.metadata,
+            severity=result.severity,
+            description=result.description,
+            blocking=True,
+            partition=key,
+        )
+    )
+    return result.passed
+
+
+def _load_snapshot(context: dg.OpExecutionContext, lnw: LnwSettings, key: str):
+    """One snapshot, as raw_exports, relationship_snapshots, relationship_history and their
+    blocking checks would load it; returns why it stopped before the history, if it did."""
+    account, day = parse_partition_key(key)
+    home = lnw.paths
+    read: list[SnapshotInputs] = []
+    outcomes = ingest_snapshot_items(
+        home,
+        lnw.warehouse,
+        account,
+        day,
+        while_open=lambda con: read.append(read_snapshot_inputs(con, account, day)),
+    )
+    (inputs,) = read
+    for outcome in outcomes:
+        if outcome.status == "quarantined":
+            context.log.warning(f"{key} {outcome.item.name}: quarantined {outcome.detail}")
+    for asset_key, metadata in raw_metadata(outcomes, account, day).items():
+        yield dg.AssetMaterialization(asset_key, partition=key, metadata=metadata)
+
+    # Validation and classification with the warehouse closed: the other steps use it.
+    failed = [
+        kind
+        for kind in RAW_KEYS
+        if not _check(context, RAW_KEYS[kind], SUITE_CHECK, key, _raw_suite(inputs, kind, key))
+    ]
+    if failed:
+        return f"the expectation suite of raw/{', raw/'.join(failed)} failed"
+    build = build_snapshot(inputs)
+    if build is None:
+        yield dg.AssetMaterialization(
+            RELATIONSHIP_SNAPSHOTS,
+            partition=key,
+            metadata={"rows": 0, "skipped": "no Connections.csv"},
+        )
+        return None
+    people = build.people
+    has_list = build.facts["has_follower_list"]
+    report = validate_frame(
+        people.select(CORE_SNAPSHOT_COLUMNS),
+        "core_relationship_snapshots",
+        core_snapshot_expectations(has_list),
+        run_name=key,
+    )
+    merged = None
+    with lnw.warehouse() as con:
+        write_relationship_snapshot(con, account, day, people, **build.facts)
+        gate = _partial_export_gate(context, con, account, day, key)
+        if report.success and gate.passed:
+            how = merge_snapshot_into_history(con, account, day)
+            merged = history_metadata(con, account, day, how)
+    yield dg.AssetMaterialization(
+        RELATIONSHIP_SNAPSHOTS, partition=key, metadata=snapshot_metadata(people, account, day)
+    )
+    _check(context, RELATIONSHIP_SNAPSHOTS, SUITE_CHECK, key, _suite_result(report))
+    _check(context, RELATIONSHIP_SNAPSHOTS, "partial_export_gate", key, gate)
+    if merged is None:
+        return report.summary() if not report.success else gate.description
+    yield dg.AssetMaterialization(RELATIONSHIP_HISTORY, partition=key, metadata=merged)
+    return None
+
+
+def _raw_suite(inputs: SnapshotInputs, kind: str, key: str) -> dg.AssetCheckResult:
+    """The raw expectation suite of one file kind (the check `raw/<kind> expectation_suite`).
+
+    Validated without a GX project: the file context under <home>/gx is not safe for several
+    processes writing at once, and rebuilding its Data Docs costs more than the validation.
+    The results are in the check's metadata all the same."""
+    rows = inputs.frames.get(kind)
+    if rows is None:
+        return dg.AssetCheckResult(passed=True, metadata={"note": f"no {kind} file"})
+    rules = RAW_RULES[kind]
+    frame = raw_frame_for_validation(rows, rules)
+    return _suite_result(
+        validate_frame(
+            frame, rules.suite_name, raw_expectations(rules, frame, inputs.day), run_name=key
+        )
+    )
+
+
+def _partial_export_gate(context, con, account, day, key: str) -> dg.AssetCheckResult:
+    """The decision of the partial_export_gate check, on the snapshot just written."""
+    max_loss = max_loss_share()
+    current = _headcount(con, account, day)
+    before = con.execute(
+        "SELECT max(snapshot_date) FROM core.snapshots "
+        "WHERE account = ? AND snapshot_date < ? AND merged_at IS NOT NULL",
+        [account, day],
+    ).fetchall()[0][0]
+    previous = _headcount(con, account, before) if before else None
+    if current is None:
+        return dg.AssetCheckResult(passed=True, metadata={"note": "no relationship snapshot"})
+    metadata: dict = {
+        "connections": current.connections,
+        "followers": current.followers,
+        "previous_snapshot": str(before) if before else None,
+        "previous_connections": previous.connections if previous else None,
+        "previous_followers": previous.followers if previous else None,
+        "max_loss_share": max_loss,
+    }
+    losses = excessive_losses(current, previous, max_loss)
+    if not losses:
+        return dg.AssetCheckResult(passed=True, metadata=metadata)
+    metadata["losses"] = "; ".join(loss.describe() for loss in losses)
+    from_tag = key in accepted_keys(context.run.tags.get(ACCEPT_TAG))
+    if from_tag or key in accepted_keys(os.environ.get(ACCEPT_ENV)):
+        accepted_by = f"run tag {ACCEPT_TAG}" if from_tag else f"environment {ACCEPT_ENV}"
+        return dg.AssetCheckResult(
+            passed=True,
+            description=f"partial export accepted deliberately by {accepted_by}",
+            metadata=metadata | {"accepted_partial_export": True, "accepted_by": accepted_by},
+        )
+    assert previous is not None
+    return dg.AssetCheckResult(
+        passed=False,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=blocked_message(key, previous, losses, max_loss),
+        metadata=metadata | {"setting": MAX_LOSS_ENV},
+    )

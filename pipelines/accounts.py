@@ -16,8 +16,6 @@ it shows partition runs. Two checks are not evaluated here: the connections cap 
 and the history invariants; their queries live inside the check functions.
 """
 
-import os
-
 import dagster as dg
 
 from lnw.inbox import parse_partition_key
@@ -30,26 +28,15 @@ from pipelines.assets.core import (
     snapshot_metadata,
 )
 from pipelines.assets.ingest import RAW_KEYS, raw_metadata
-from pipelines.checks import SUITE_CHECK, _headcount, _suite_result
+from pipelines.checks import (
+    PARTIAL_EXPORT_CHECK,
+    SUITE_CHECK,
+    partial_export_gate,
+    raw_suite_result,
+    snapshot_suite_result,
+)
 from pipelines.partitions import snapshots
 from pipelines.resources import LnwSettings
-from quality.partial_export import (
-    ACCEPT_ENV,
-    ACCEPT_TAG,
-    MAX_LOSS_ENV,
-    accepted_keys,
-    blocked_message,
-    excessive_losses,
-    max_loss_share,
-)
-from quality.suites import (
-    CORE_SNAPSHOT_COLUMNS,
-    RAW_RULES,
-    core_snapshot_expectations,
-    raw_expectations,
-    raw_frame_for_validation,
-)
-from quality.validation import validate_frame
 from warehouse.history import merge_snapshot_into_history, write_relationship_snapshot
 
 
@@ -146,26 +133,21 @@ def _load_snapshot(context: dg.OpExecutionContext, lnw: LnwSettings, key: str):
         return None
     people = build.people
     has_list = build.facts["has_follower_list"]
-    report = validate_frame(
-        people.select(CORE_SNAPSHOT_COLUMNS),
-        "core_relationship_snapshots",
-        core_snapshot_expectations(has_list),
-        run_name=key,
-    )
+    suite = snapshot_suite_result(people, has_list, run_name=key, root=None)
     merged = None
     with lnw.warehouse() as con:
         write_relationship_snapshot(con, account, day, people, **build.facts)
-        gate = _partial_export_gate(context, con, account, day, key)
-        if report.success and gate.passed:
+        gate = partial_export_gate(con, key, context.run.tags, context.log)
+        if suite.passed and gate.passed:
             how = merge_snapshot_into_history(con, account, day)
             merged = history_metadata(con, account, day, how)
     yield dg.AssetMaterialization(
         RELATIONSHIP_SNAPSHOTS, partition=key, metadata=snapshot_metadata(people, account, day)
     )
-    _check(context, RELATIONSHIP_SNAPSHOTS, SUITE_CHECK, key, _suite_result(report))
-    _check(context, RELATIONSHIP_SNAPSHOTS, "partial_export_gate", key, gate)
+    _check(context, RELATIONSHIP_SNAPSHOTS, SUITE_CHECK, key, suite)
+    _check(context, RELATIONSHIP_SNAPSHOTS, PARTIAL_EXPORT_CHECK, key, gate)
     if merged is None:
-        return report.summary() if not report.success else gate.description
+        return suite.description if not suite.passed else gate.description
     yield dg.AssetMaterialization(RELATIONSHIP_HISTORY, partition=key, metadata=merged)
     return None
 
@@ -174,56 +156,8 @@ def _raw_suite(inputs: SnapshotInputs, kind: str, key: str) -> dg.AssetCheckResu
     """The raw expectation suite of one file kind (the check `raw/<kind> expectation_suite`).
 
     Validated without a GX project: the file context under <home>/gx is not safe for several
-    processes writing at once, and rebuilding its Data Docs costs more than the validation.
-    The results are in the check's metadata all the same."""
+    processes writing at once. The results are in the check's metadata all the same."""
     rows = inputs.frames.get(kind)
     if rows is None:
         return dg.AssetCheckResult(passed=True, metadata={"note": f"no {kind} file"})
-    rules = RAW_RULES[kind]
-    frame = raw_frame_for_validation(rows, rules)
-    return _suite_result(
-        validate_frame(
-            frame, rules.suite_name, raw_expectations(rules, frame, inputs.day), run_name=key
-        )
-    )
-
-
-def _partial_export_gate(context, con, account, day, key: str) -> dg.AssetCheckResult:
-    """The decision of the partial_export_gate check, on the snapshot just written."""
-    max_loss = max_loss_share()
-    current = _headcount(con, account, day)
-    before = con.execute(
-        "SELECT max(snapshot_date) FROM core.snapshots "
-        "WHERE account = ? AND snapshot_date < ? AND merged_at IS NOT NULL",
-        [account, day],
-    ).fetchall()[0][0]
-    previous = _headcount(con, account, before) if before else None
-    if current is None:
-        return dg.AssetCheckResult(passed=True, metadata={"note": "no relationship snapshot"})
-    metadata: dict = {
-        "connections": current.connections,
-        "followers": current.followers,
-        "previous_snapshot": str(before) if before else None,
-        "previous_connections": previous.connections if previous else None,
-        "previous_followers": previous.followers if previous else None,
-        "max_loss_share": max_loss,
-    }
-    losses = excessive_losses(current, previous, max_loss)
-    if not losses:
-        return dg.AssetCheckResult(passed=True, metadata=metadata)
-    metadata["losses"] = "; ".join(loss.describe() for loss in losses)
-    from_tag = key in accepted_keys(context.run.tags.get(ACCEPT_TAG))
-    if from_tag or key in accepted_keys(os.environ.get(ACCEPT_ENV)):
-        accepted_by = f"run tag {ACCEPT_TAG}" if from_tag else f"environment {ACCEPT_ENV}"
-        return dg.AssetCheckResult(
-            passed=True,
-            description=f"partial export accepted deliberately by {accepted_by}",
-            metadata=metadata | {"accepted_partial_export": True, "accepted_by": accepted_by},
-        )
-    assert previous is not None
-    return dg.AssetCheckResult(
-        passed=False,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=blocked_message(key, previous, losses, max_loss),
-        metadata=metadata | {"setting": MAX_LOSS_ENV},
-    )
+    return raw_suite_result(kind, rows, rows.columns, inputs.day, run_name=key, root=None)

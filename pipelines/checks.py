@@ -38,7 +38,7 @@ PARTIAL_EXPORT_CHECK = "partial_export_gate"
 CONNECTION_CAP = 30_000
 
 
-def _suite_result(asset: dg.AssetKey, report: ValidationReport) -> dg.AssetCheckResult:
+def suite_result(asset: dg.AssetKey, report: ValidationReport) -> dg.AssetCheckResult:
     metadata: dict = {
         "rows": report.rows,
         "expectations_evaluated": len(report.outcomes),
@@ -65,7 +65,6 @@ def _suite_result(asset: dg.AssetKey, report: ValidationReport) -> dg.AssetCheck
 def _raw_suite(
     con, kind: str, export_id: str | None, day, run_name: str, root
 ) -> dg.AssetCheckResult:
-    rules = RAW_RULES[kind]
     if export_id is None:
         return _result(RAW_KEYS[kind], SUITE_CHECK, passed=True, note=f"no {kind} file")
     # Only what the facts are made of, unsorted: the suite reads no other column.
@@ -73,17 +72,25 @@ def _raw_suite(
     columns = query_frame(con, f"SELECT * EXCLUDE (export_id, source_file) FROM {table} LIMIT 0")
     rows = query_frame(
         con,
-        f"SELECT {', '.join(rules.fact_columns)} FROM {table} WHERE export_id = ?",
+        f"SELECT {', '.join(RAW_RULES[kind].fact_columns)} FROM {table} WHERE export_id = ?",
         [export_id],
     )
+    return raw_suite_result(kind, rows, columns.columns, day, run_name=run_name, root=root)
+
+
+def raw_suite_result(
+    kind: str, rows, columns: list[str], day, *, run_name: str, root
+) -> dg.AssetCheckResult:
+    """The raw suite of one file kind on its stored rows (at least its fact columns);
+    ``columns``: every column the file was stored with. Shared with the load_accounts job."""
     report = validate_batches(
-        raw_batches(rows, rules, day, columns.columns),
+        raw_batches(rows.select(RAW_RULES[kind].fact_columns), RAW_RULES[kind], day, columns),
         run_name=run_name,
         project_root=root,
         # The snapshot's core suite, which follows, renders the Data Docs of all of them.
         render_docs=False,
     )
-    return _suite_result(RAW_KEYS[kind], report)
+    return suite_result(RAW_KEYS[kind], report)
 
 
 def _connections_within_cap(con, export_id: str | None) -> dg.AssetCheckResult:
@@ -165,10 +172,19 @@ def _snapshot_suite(con, account, day, run_name: str, root) -> dg.AssetCheckResu
         "WHERE account = ? AND snapshot_date = ?",
         [account, day],
     )
+    return snapshot_suite_result(people, has_list[0][0], run_name=run_name, root=root)
+
+
+def snapshot_suite_result(
+    people, has_follower_list: bool, *, run_name: str, root
+) -> dg.AssetCheckResult:
+    """The core suite on a snapshot's people; shared with the load_accounts job."""
     report = validate_batches(
-        core_snapshot_batches(people, has_list[0][0]), run_name=run_name, project_root=root
+        core_snapshot_batches(people.select(CORE_SNAPSHOT_COLUMNS), has_follower_list),
+        run_name=run_name,
+        project_root=root,
     )
-    return _suite_result(RELATIONSHIP_SNAPSHOTS, report)
+    return suite_result(RELATIONSHIP_SNAPSHOTS, report)
 
 
 def _headcount(con, account, day) -> Headcount | None:
@@ -194,8 +210,9 @@ PARTIAL_EXPORT_DESCRIPTION = (
 )
 
 
-def _partial_export_gate(context: dg.AssetCheckExecutionContext, con) -> dg.AssetCheckResult:
-    key = context.partition_key
+def partial_export_gate(con, key: str, run_tags, log) -> dg.AssetCheckResult:
+    """The gate's decision on the snapshot stored for partition ``key``; ``run_tags`` may
+    accept it (the `lnw/accept_partial` tag). Shared with the load_accounts job."""
     account, day = parse_partition_key(key)
     max_loss = max_loss_share()
     current = _headcount(con, account, day)
@@ -229,10 +246,10 @@ def _partial_export_gate(context: dg.AssetCheckExecutionContext, con) -> dg.Asse
             metadata=metadata,
         )
     metadata["losses"] = "; ".join(loss.describe() for loss in losses)
-    from_tag = key in accepted_keys(context.run.tags.get(ACCEPT_TAG))
+    from_tag = key in accepted_keys(run_tags.get(ACCEPT_TAG))
     if from_tag or key in accepted_keys(os.environ.get(ACCEPT_ENV)):
         accepted_by = f"run tag {ACCEPT_TAG}" if from_tag else f"environment {ACCEPT_ENV}"
-        context.log.warning(f"{key}: {metadata['losses']}, accepted deliberately ({accepted_by})")
+        log.warning(f"{key}: {metadata['losses']}, accepted deliberately ({accepted_by})")
         return dg.AssetCheckResult(
             asset_key=RELATIONSHIP_SNAPSHOTS,
             check_name=PARTIAL_EXPORT_CHECK,
@@ -281,7 +298,7 @@ def relationship_snapshot_checks(context: dg.AssetCheckExecutionContext, lnw: Ln
         if dg.AssetCheckKey(RELATIONSHIP_SNAPSHOTS, SUITE_CHECK) in selected:
             yield _snapshot_suite(con, account, day, context.partition_key, lnw.paths.root)
         if dg.AssetCheckKey(RELATIONSHIP_SNAPSHOTS, PARTIAL_EXPORT_CHECK) in selected:
-            yield _partial_export_gate(context, con)
+            yield partial_export_gate(con, context.partition_key, context.run.tags, context.log)
 
 
 @dg.asset_check(

@@ -1,0 +1,190 @@
+"""The deployment of deploy/ on one machine: exports of two accounts land in the inbox, the
+daemon's inbox sensor queues a run per account partition, the daemon launches them
+(QueuedRunCoordinator, DefaultRunLauncher), their steps run as Celery
+tasks on a real Redis broker and worker (LNW_EXECUTOR=celery), Dagster's storage is a real
+Postgres, and the warehouse pool keeps DuckDB's single writer safe."""
+
+import datetime as dt
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import psycopg2
+import pytest
+
+from lnw.samples import write_account_exports
+from tests.scale.conftest import DEPLOY
+
+ROOT = DEPLOY.parent
+BIN = Path(sys.executable).parent
+DAY = dt.date(2026, 11, 6)
+FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
+
+
+@pytest.fixture
+def celery_environment(deployed_home, redis_service) -> dict[str, str]:
+    # DAGSTER_POSTGRES_* are already set by the `postgres` fixture behind deployed_home.
+    return {
+        **os.environ,
+        # The worker shells out to `celery`: the project's environment must come first.
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "DAGSTER_HOME": str(deployed_home.dagster),
+        "LNW_HOME": str(deployed_home.root),
+        "LNW_EXECUTOR": "celery",
+        "LNW_CELERY_BROKER": redis_service.url(0),
+        "LNW_CELERY_BACKEND": redis_service.url(1),
+        # The inbox sensor looks every 5 s instead of every minute.
+        "LNW_SENSOR_INTERVAL": "5",
+    }
+
+
+@pytest.fixture
+def celery_worker(celery_environment, tmp_path):
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [
+            str(BIN / "dagster-celery"),
+            "worker",
+            "start",
+            "-A",
+            "dagster_celery.app",
+            "-y",
+            str(DEPLOY / "celery" / "executor.yaml"),
+            "--name",
+            "lnw-test",
+        ],
+        cwd=ROOT,
+        env=celery_environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        # Its own process group: the `celery` process it starts is stopped with it.
+        start_new_session=True,
+    )
+    yield worker
+    os.killpg(worker.pid, signal.SIGTERM)
+    try:
+        worker.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+    log.close()
+
+
+@pytest.fixture
+def daemon(celery_environment, tmp_path):
+    """Dagster's daemon on deploy/workspace.yaml: it drains the run queue and launches each run
+    with the instance's run launcher, as in a deployment."""
+    log = (tmp_path / "daemon.log").open("w")
+    process = subprocess.Popen(
+        [str(BIN / "dagster-daemon"), "run", "-w", str(DEPLOY / "workspace.yaml")],
+        cwd=ROOT,
+        env=celery_environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    yield process
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+    log.close()
+
+
+def wait_for_runs(postgres, count: int, timeout: float = 360) -> list[tuple[str, str]]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            statuses = postgres.query(
+                "SELECT DISTINCT r.run_id, r.status, t.value FROM runs r"
+                " JOIN run_tags t ON t.run_id = r.run_id"
+                " WHERE r.pipeline_name = 'ingest_snapshot' AND t.key = 'dagster/partition'"
+                " ORDER BY t.value"
+            )
+        except psycopg2.errors.UndefinedTable:
+            statuses = []  # the daemon has not created Dagster's tables yet
+        statuses = [(status, partition) for _, status, partition in statuses]
+        if len(statuses) == count and all(s in FINISHED for s, _ in statuses):
+            return statuses
+        time.sleep(2)
+    raise AssertionError(f"runs not finished after {timeout} s: {statuses}")
+
+
+def read_when_free(warehouse: Path, sql: str, timeout: float = 120) -> list[tuple]:
+    """The refresh that the daemon's sensor starts after the loads may hold the file: DuckDB
+    turns readers away meanwhile, so wait for it, as the pool makes the pipeline's own steps
+    do."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            con = duckdb.connect(str(warehouse), read_only=True)
+        except duckdb.IOException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+            continue
+        try:
+            return con.sql(sql).fetchall()
+        finally:
+            con.close()
+
+
+def test_two_account_partitions_run_concurrently_on_celery_workers(
+    deployed_home, postgres, celery_environment, celery_worker, daemon
+):
+    for seed, account in enumerate(("ana", "ben")):
+        write_account_exports(
+            deployed_home.inbox,
+            account,
+            [DAY],
+            n_connections=50,
+            n_followers=60,
+            n_messages=20,
+            seed=seed,
+        )
+    # Nothing else to do: the inbox sensor, ticking in the daemon, registers the partitions
+    # and queues one run each, as it does for a team dropping exports into the inbox.
+    statuses = wait_for_runs(postgres, 2)
+    assert statuses == [("SUCCESS", "ana:2026-11-06"), ("SUCCESS", "ben:2026-11-06")]
+    # Every step went through the broker, none ran inside the launching process.
+    submitted = postgres.query(
+        "SELECT count(*) FROM event_logs e JOIN runs r ON r.run_id = e.run_id"
+        " WHERE r.pipeline_name = 'ingest_snapshot' AND e.event LIKE %s",
+        "%Submitting celery task%",
+    )[0][0]
+    step_starts = postgres.query(
+        "SELECT count(*) FROM event_logs e JOIN runs r ON r.run_id = e.run_id"
+        " WHERE r.pipeline_name = 'ingest_snapshot' AND e.dagster_event_type = 'STEP_START'"
+    )[0][0]
+    assert submitted == step_starts > 0
+    # Every step of this job opens the warehouse, so the `warehouse` pool (one slot, held in
+    # Postgres) must have let no two of them run at once, across the two runs and the
+    # worker's two processes.
+    spans = postgres.query(
+        "SELECT e.run_id, e.step_key, e.dagster_event_type, e.timestamp FROM event_logs e"
+        " JOIN runs r ON r.run_id = e.run_id WHERE r.pipeline_name = 'ingest_snapshot'"
+        " AND e.dagster_event_type IN ('STEP_START', 'STEP_SUCCESS')"
+    )
+    starts = {(r, s): ts for r, s, kind, ts in spans if kind == "STEP_START"}
+    ends = {(r, s): ts for r, s, kind, ts in spans if kind == "STEP_SUCCESS"}
+    intervals = sorted((starts[key], ends[key]) for key in starts)
+    assert len({run for run, _ in starts}) == 2
+    (_, first_end), (second_start, _) = postgres.query(
+        "SELECT start_time, end_time FROM runs WHERE pipeline_name = 'ingest_snapshot'"
+        " ORDER BY start_time"
+    )
+    assert second_start < first_end, "the two runs did not overlap: nothing was contended"
+    assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(intervals))
+
+    current = read_when_free(
+        deployed_home.warehouse,
+        "SELECT account, count(*) FROM core.relationship_history"
+        " WHERE is_current GROUP BY 1 ORDER BY 1",
+    )
+    assert [account for account, _ in current] == ["ana", "ben"]
+    assert all(people >= 50 for _, people in current)

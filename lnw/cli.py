@@ -12,6 +12,7 @@ import os
 import socket
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from lnw.home import Home
@@ -401,29 +402,38 @@ def print_query(home: Home, query: str, output: str, whole: bool = False) -> int
         return EXIT_FAILED
     import polars as pl
 
-    try:
-        con = duckdb.connect(str(source), read_only=True)
-    except duckdb.Error as exc:
-        # Only the writer's file can be held: by a run that is writing it.
-        print(
-            f"lnw sql: {source} is in use by a run ({exc}); query the published copy "
-            "(without --warehouse) or retry when the run ends",
-            file=sys.stderr,
-        )
-        return EXIT_FAILED
-    try:
-        frame = con.sql(query).pl()
-    except duckdb.Error as exc:
-        hint = ""
-        if isinstance(exc, duckdb.CatalogException) and not whole:
-            hint = (
-                "\n(the published copy holds the analytics views, the history and the latest "
-                "snapshot; for raw rows and past snapshots add --warehouse)"
-            )
-        print(f"lnw sql: {exc}{hint}", file=sys.stderr)
-        return EXIT_FAILED
-    finally:
-        con.close()
+    from warehouse.lock import warehouse_lock
+
+    busy = (
+        f"lnw sql: {source} is in use by a run; query the published copy (without "
+        "--warehouse) or retry when the run ends"
+    )
+    with ExitStack() as held:
+        if whole:
+            # The writer's file is read under its OS lock, without waiting: a reader holding
+            # it would make the next writer fail, and a run may hold it for minutes.
+            try:
+                held.enter_context(warehouse_lock(source, wait=False))
+            except BlockingIOError:
+                print(busy, file=sys.stderr)
+                return EXIT_FAILED
+        try:
+            con = duckdb.connect(str(source), read_only=True)
+        except duckdb.Error as exc:
+            print(f"{busy} ({exc})", file=sys.stderr)
+            return EXIT_FAILED
+        held.callback(con.close)
+        try:
+            frame = con.sql(query).pl()
+        except duckdb.Error as exc:
+            hint = ""
+            if isinstance(exc, duckdb.CatalogException) and not whole:
+                hint = (
+                    "\n(the published copy holds the analytics views, the history and the "
+                    "latest snapshot; for raw rows and past snapshots add --warehouse)"
+                )
+            print(f"lnw sql: {exc}{hint}", file=sys.stderr)
+            return EXIT_FAILED
     if output == "csv":
         sys.stdout.write(frame.write_csv())
     elif output == "json":

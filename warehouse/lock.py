@@ -38,8 +38,9 @@ def lock_path(database: Path) -> Path:
 
 
 @contextmanager
-def warehouse_lock(database: Path) -> Iterator[None]:
-    """Hold the warehouse's OS lock; waits while another process holds it.
+def warehouse_lock(database: Path, *, wait: bool = True) -> Iterator[None]:
+    """Hold the warehouse's OS lock; waits while another process holds it, or with
+    ``wait=False`` raises BlockingIOError at once.
 
     ``LNW_LOCK_TRACE=FILE`` appends, at each release, the process id and the seconds spent
     waiting for the lock and holding it: benchmarks/accounts.py reads it to show how much of
@@ -52,7 +53,7 @@ def warehouse_lock(database: Path) -> Iterator[None]:
             fd = os.open(lock_path(database), os.O_RDWR | os.O_CREAT, 0o600)
             asked = time.perf_counter()
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BaseException:
                 os.close(fd)
                 raise

@@ -134,14 +134,17 @@ def test_sql_on_the_warehouse_says_when_a_run_holds_it(home, capsys):
     small_account(home)
     run_lnw(home, "run")
     capsys.readouterr()
+    # As a run holds it: the OS lock, then DuckDB's own.
+    holder = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from warehouse.lock import open_warehouse\n"
+        "with open_warehouse(Path(sys.argv[1])):\n"
+        "    print('held', flush=True)\n"
+        "    time.sleep(60)\n"
+    )
     writer = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('held', "
-            "flush=True); time.sleep(60)",
-            str(home.warehouse),
-        ],
+        [sys.executable, "-c", holder, str(home.warehouse)],
         stdout=subprocess.PIPE,
         text=True,
     )

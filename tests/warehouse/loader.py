@@ -13,13 +13,14 @@ from pathlib import Path
 
 import dagster as dg
 
-from lnw.home import Home
+from lnw.home import SAMPLE_ICP, Home
 from lnw.inbox import partition_key, scan_inbox
 from pipelines.assets.core import relationship_history, relationship_snapshots
 from pipelines.assets.ingest import raw_exports
 from pipelines.assets.marts import analytics_views, marts
 from pipelines.partitions import snapshots
 from pipelines.resources import LnwSettings
+from transforms.metrics import DEFAULT_WEEKLY_INVITATIONS
 from warehouse.database import publication_due
 from warehouse.history import unfinished_snapshots
 from warehouse.raw import loaded_export_ids
@@ -38,7 +39,14 @@ def _run(result) -> None:
 def load_inbox(root: Path) -> list[str]:
     """Load every new or unfinished snapshot of the home's inbox; returns their keys."""
     home = Home(Path(root)).ensure()
-    lnw = LnwSettings(home=str(home.root))
+    # Settings given, not read from the environment: the killed loads run in processes forked
+    # from a server started whenever a test of the session first used one, with that moment's
+    # LNW_* variables, and must score people with the same ICP as the clean load.
+    lnw = LnwSettings(
+        home=str(home.root),
+        icp=str(home.icp if home.icp.exists() else SAMPLE_ICP),
+        weekly_invitations=DEFAULT_WEEKLY_INVITATIONS,
+    )
     with lnw.warehouse() as con:
         loaded = loaded_export_ids(con)
         unfinished = unfinished_snapshots(con)

@@ -253,62 +253,25 @@ def run_checks(home, account: str, day: dt.date) -> dict[str, bool]:
     check does. The history check and the partial-export gate, a few SQL counts each, need a
     partitioned check context and are left out."""
     from lnw.inbox import partition_key
-    from pipelines.checks import metric_identities_hold
+    from pipelines.checks import metric_identities_hold, raw_suite, snapshot_suite
     from pipelines.resources import LnwSettings
-    from quality.suites import (
-        CORE_SNAPSHOT_COLUMNS,
-        RAW_RULES,
-        core_snapshot_expectations,
-        raw_expectations,
-        raw_frame_for_validation,
-    )
-    from quality.validation import validate_frame
-    from warehouse.database import connect, query_frame
-    from warehouse.raw import read_raw, snapshot_sources
+    from quality.suites import RAW_RULES
+    from warehouse.database import connect
+    from warehouse.raw import snapshot_sources
 
     run_name = partition_key(account, day)
     passed: dict[str, bool] = {}
-    for kind, rules in RAW_RULES.items():
-        con = connect(home.warehouse)
-        try:
-            export_id = snapshot_sources(con, account, day).get(kind)
-            rows = read_raw(con, kind, export_id) if export_id else None
-        finally:
-            con.close()
-        if rows is None:
-            continue
-        frame = raw_frame_for_validation(rows, rules)
-        del rows
-        report = validate_frame(
-            frame,
-            rules.suite_name,
-            raw_expectations(rules, frame, day),
-            run_name=run_name,
-            project_root=home.root,
-        )
-        passed[rules.suite_name] = report.success
     con = connect(home.warehouse)
     try:
-        has_list = con.execute(
-            "SELECT has_follower_list FROM core.snapshots WHERE account = ? AND snapshot_date = ?",
-            [account, day],
-        ).fetchall()[0][0]
-        people = query_frame(
-            con,
-            f"SELECT {', '.join(CORE_SNAPSHOT_COLUMNS)} FROM core.relationship_snapshots "
-            "WHERE account = ? AND snapshot_date = ?",
-            [account, day],
-        )
+        sources = snapshot_sources(con, account, day)
+        for kind, rules in RAW_RULES.items():
+            if kind in sources:
+                result = raw_suite(con, kind, sources[kind], day, run_name, home.root)
+                passed[rules.suite_name] = result.passed
+        result = snapshot_suite(con, account, day, run_name, home.root)
+        passed["core_relationship_snapshots"] = result.passed
     finally:
         con.close()
-    report = validate_frame(
-        people,
-        "core_relationship_snapshots",
-        core_snapshot_expectations(has_list),
-        run_name=run_name,
-        project_root=home.root,
-    )
-    passed[report.suite] = report.success
     identities = metric_identities_hold(lnw=LnwSettings(home=str(home.root)))
     passed["metric identities"] = identities.passed
     return passed

@@ -62,7 +62,7 @@ def suite_result(asset: dg.AssetKey, report: ValidationReport) -> dg.AssetCheckR
     )
 
 
-def _raw_suite(
+def raw_suite(
     con, kind: str, export_id: str | None, day, run_name: str, root
 ) -> dg.AssetCheckResult:
     if export_id is None:
@@ -150,14 +150,14 @@ def raw_checks(context: dg.AssetCheckExecutionContext, lnw: LnwSettings):
         sources = snapshot_sources(con, account, day)
         for kind, key in RAW_KEYS.items():
             if dg.AssetCheckKey(key, SUITE_CHECK) in selected:
-                yield _raw_suite(
+                yield raw_suite(
                     con, kind, sources.get(kind), day, context.partition_key, lnw.paths.root
                 )
         if dg.AssetCheckKey(RAW_KEYS["connections"], CAP_CHECK) in selected:
             yield _connections_within_cap(con, sources.get("connections"))
 
 
-def _snapshot_suite(con, account, day, run_name: str, root) -> dg.AssetCheckResult:
+def snapshot_suite(con, account, day, run_name: str, root) -> dg.AssetCheckResult:
     has_list = con.execute(
         "SELECT has_follower_list FROM core.snapshots WHERE account = ? AND snapshot_date = ?",
         [account, day],
@@ -296,7 +296,7 @@ def relationship_snapshot_checks(context: dg.AssetCheckExecutionContext, lnw: Ln
     selected = context.selected_asset_check_keys
     with lnw.warehouse() as con:
         if dg.AssetCheckKey(RELATIONSHIP_SNAPSHOTS, SUITE_CHECK) in selected:
-            yield _snapshot_suite(con, account, day, context.partition_key, lnw.paths.root)
+            yield snapshot_suite(con, account, day, context.partition_key, lnw.paths.root)
         if dg.AssetCheckKey(RELATIONSHIP_SNAPSHOTS, PARTIAL_EXPORT_CHECK) in selected:
             yield partial_export_gate(con, context.partition_key, context.run.tags, context.log)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 
 from lnw.home import SAMPLE_ICP, Home
-from lnw.inbox import partition_key, scan_inbox
+from lnw.ingest import pending_snapshot_keys
 from pipelines.assets.core import relationship_history, relationship_snapshots
 from pipelines.assets.ingest import raw_exports
 from pipelines.assets.marts import analytics_views, marts
@@ -22,8 +22,6 @@ from pipelines.partitions import snapshots
 from pipelines.resources import LnwSettings
 from transforms.metrics import DEFAULT_WEEKLY_INVITATIONS
 from warehouse.database import publication_due
-from warehouse.history import unfinished_snapshots
-from warehouse.raw import loaded_export_ids
 
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 # Made at import: the forkserver that imports this module once pays Dagster's lazy imports
@@ -48,10 +46,7 @@ def load_inbox(root: Path) -> list[str]:
         weekly_invitations=DEFAULT_WEEKLY_INVITATIONS,
     )
     with lnw.warehouse() as con:
-        loaded = loaded_export_ids(con)
-        unfinished = unfinished_snapshots(con)
-    new = {i.partition_key for i in scan_inbox(home.inbox).items if i.export_id not in loaded}
-    keys = sorted(new | {partition_key(*s) for s in unfinished})
+        keys = pending_snapshot_keys(home, con)
     instance = INSTANCE
     known = set(instance.get_dynamic_partitions(snapshots.name))
     instance.add_dynamic_partitions(snapshots.name, [k for k in keys if k not in known])

@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from warehouse.database import query_frame, run_sql_file, transaction
+from warehouse.database import arrow, query_frame, run_sql_file, transaction
 
 # Attributes whose change opens a new history period.
 TRACKED = ("relationship", "company", "position", "headline")
@@ -43,7 +43,7 @@ def write_relationship_snapshot(
         unidentified_connections,
     ]
     with transaction(con):
-        con.register("__people", frame.to_arrow())
+        con.register("__people", arrow(frame))
         try:
             if _snapshot_is_stored(con, account, snapshot_date, facts):
                 return False

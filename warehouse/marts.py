@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from warehouse.database import insert_frame, query_frame, transaction
+from warehouse.database import arrow, insert_frame, query_frame, transaction
 from warehouse.raw import analytics_followers, snapshot_sources
 
 MART_TABLES = ("marts.reach", "marts.messaging_capacity", "marts.network_relevance")
@@ -123,7 +123,7 @@ def write_marts(
         schema={"account": pl.String, "snapshot_date": pl.Date},
     )
     with transaction(con):
-        con.register("__keys", keys.to_arrow())
+        con.register("__keys", arrow(keys))
         try:
             for table in MART_TABLES:
                 con.execute(

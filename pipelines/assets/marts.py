@@ -8,7 +8,12 @@ import polars as pl
 
 from pipelines.assets.core import RELATIONSHIP_HISTORY
 from pipelines.assets.ingest import FOLLOWER_COUNTS
-from pipelines.assets.metadata import markdown_preview, per_account_latest, view_sql
+from pipelines.assets.metadata import (
+    markdown_preview,
+    per_account_counts,
+    per_account_latest,
+    view_sql,
+)
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
 from transforms import metrics
 from transforms.relevance import IdealCustomerProfile, score_relevance
@@ -213,9 +218,8 @@ def analytics_views(context: dg.AssetExecutionContext, lnw: LnwSettings):
         described = {}
         for view in ANALYTICS_VIEWS:
             relation = f"analytics.{view}"
-            rows, accounts = con.execute(
-                f"SELECT count(*), count(DISTINCT account) FROM {relation}"
-            ).fetchall()[0]
+            dated = view != "relationship_history"
+            rows, accounts, latest = per_account_counts(con, relation, dated=dated)
             order = PREVIEW_ORDER.get(view, "account, snapshot_date DESC")
             described[view] = {
                 "rows": rows,
@@ -224,8 +228,8 @@ def analytics_views(context: dg.AssetExecutionContext, lnw: LnwSettings):
                 "preview": dg.MetadataValue.md(markdown_preview(con, relation, order)),
                 "sql": view_sql(con, "analytics", view),
             }
-            if view != "relationship_history":
-                described[view]["latest_snapshots"] = per_account_latest(con, relation)
+            if dated:
+                described[view]["latest_snapshots"] = latest
         published = publish_read_copy(con, home.warehouse, home.published)
     for view in ANALYTICS_VIEWS:
         yield dg.MaterializeResult(

@@ -46,3 +46,14 @@ def per_account_latest(con: duckdb.DuckDBPyConnection, relation: str) -> str:
         f"SELECT account, max(snapshot_date) FROM {relation} GROUP BY account ORDER BY account"
     ).fetchall()
     return ", ".join(f"{account}: {day}" for account, day in rows) or "none"
+
+
+def per_account_counts(con: duckdb.DuckDBPyConnection, relation: str, *, dated: bool = True):
+    """Rows, accounts and (for a relation with snapshot_date) `per_account_latest`'s text, in
+    one scan: over a million-person view each scan costs a tenth of a second or more."""
+    latest = "max(snapshot_date)" if dated else "NULL"
+    rows = con.execute(
+        f"SELECT account, {latest}, count(*) FROM {relation} GROUP BY account ORDER BY account"
+    ).fetchall()
+    text = ", ".join(f"{account}: {day}" for account, day, _ in rows) or "none"
+    return sum(n for *_, n in rows), len(rows), text

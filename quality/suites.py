@@ -5,8 +5,9 @@ the date column that must parse and not lie after the snapshot, and the columns 
 a person. A suite is validated in one batch of per-row facts computed once in Polars (where
 they cost least), so that every rule is a cheap, vectorized GX expectation and GX fingerprints
 no long string column (see quality.validation for what that costs). The required columns the
-frame has reach GX as constant columns of the same names: one batch per suite, since each
-batch costs GX about 50 ms whatever its size.
+frame has reach GX as constant columns of the same names, so that a suite is one GX run: each
+run costs a fixed 5 ms or so, and under the home's GX project a stored result and a Data Docs
+page besides (about 20 ms a run measured, on a 5k-connection snapshot).
 """
 
 from __future__ import annotations

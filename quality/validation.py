@@ -257,10 +257,10 @@ def _outcome(result) -> ExpectationOutcome:
     details = result.result or {}
     observed = details.get("observed_value")
     missing = []
-    if config.type == "expect_table_columns_to_match_set":
+    if config.type == "expect_table_columns_to_match_set" and observed is not None:
         # The batch holds facts besides the required columns (quality.suites): the
         # required ones found say what the frame has, the missing ones what it lacks.
-        observed = [c for c in observed or [] if c in config.kwargs["column_set"]]
+        observed = [c for c in observed if c in config.kwargs["column_set"]]
         missing = details.get("details", {}).get("mismatched", {}).get("missing", [])
     error = None
     if result.exception_info and result.exception_info.get("raised_exception"):

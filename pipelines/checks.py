@@ -26,8 +26,8 @@ from quality.partial_export import (
     excessive_losses,
     max_loss_share,
 )
-from quality.suites import CORE_SNAPSHOT_COLUMNS, RAW_RULES, core_snapshot_batches, raw_batches
-from quality.validation import ValidationReport, validate_batches
+from quality.suites import CORE_SNAPSHOT_COLUMNS, RAW_RULES, core_snapshot_batch, raw_batch
+from quality.validation import ValidationReport, validate_batch
 from warehouse.database import query_frame
 from warehouse.raw import RAW_TABLES, snapshot_sources
 
@@ -83,8 +83,8 @@ def raw_suite_result(
 ) -> dg.AssetCheckResult:
     """The raw suite of one file kind on its stored rows (at least its fact columns);
     ``columns``: every column the file was stored with. Shared with the load_accounts job."""
-    report = validate_batches(
-        raw_batches(rows.select(RAW_RULES[kind].fact_columns), RAW_RULES[kind], day, columns),
+    report = validate_batch(
+        raw_batch(rows.select(RAW_RULES[kind].fact_columns), RAW_RULES[kind], day, columns),
         run_name=run_name,
         project_root=root,
         # The snapshot's core suite, which follows, renders the Data Docs of all of them.
@@ -179,8 +179,8 @@ def snapshot_suite_result(
     people, has_follower_list: bool, *, run_name: str, root
 ) -> dg.AssetCheckResult:
     """The core suite on a snapshot's people; shared with the load_accounts job."""
-    report = validate_batches(
-        core_snapshot_batches(people.select(CORE_SNAPSHOT_COLUMNS), has_follower_list),
+    report = validate_batch(
+        core_snapshot_batch(people.select(CORE_SNAPSHOT_COLUMNS), has_follower_list),
         run_name=run_name,
         project_root=root,
     )

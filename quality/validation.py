@@ -54,6 +54,8 @@ class ExpectationOutcome:
     error: str | None = None
     # The bound as validated (a suite parameter resolved), for expectations with one.
     max_value: Any = None
+    # For the required-columns expectation: the required columns the frame lacks.
+    missing_columns: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +69,7 @@ class ExpectationOutcome:
             "sample_unexpected": self.sample,
             "error": self.error,
             "max_value": _plain(self.max_value),
+            "missing_columns": self.missing_columns,
         }
 
 
@@ -93,11 +96,12 @@ class ValidationReport:
             return f"{self.suite}: {len(self.outcomes)} expectations met on {self.rows} rows"
         parts = []
         for o in self.failures:
-            found = (
-                f"{o.unexpected_count} rows ({o.unexpected_percent:.1f}%)"
-                if o.unexpected_count is not None and o.unexpected_percent is not None
-                else f"observed {_plain(o.observed_value)}"
-            )
+            if o.missing_columns:
+                found = f"missing {', '.join(o.missing_columns)}"
+            elif o.unexpected_count is not None and o.unexpected_percent is not None:
+                found = f"{o.unexpected_count} rows ({o.unexpected_percent:.1f}%)"
+            else:
+                found = f"observed {_plain(o.observed_value)}"
             if o.max_value is not None:
                 found += f" (at most {_plain(o.max_value)})"
             sample = f", e.g. {', '.join(o.sample[:3])}" if o.sample else ""
@@ -112,7 +116,7 @@ class ValidationReport:
         for o in self.outcomes:
             unexpected = "" if o.unexpected_count is None else str(o.unexpected_count)
             observed = "" if o.observed_value is None else str(_plain(o.observed_value))
-            sample = ", ".join(f"`{v}`" for v in o.sample)
+            sample = ", ".join(f"`{v}`" for v in o.sample or o.missing_columns)
             met = "yes" if o.success else f"**no**{' (' + o.error + ')' if o.error else ''}"
             lines.append(
                 f"| {o.description} | {o.column or ''} | {met} | {unexpected} | {observed} "
@@ -121,62 +125,43 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def validate_frame(
-    frame: pl.DataFrame,
-    suite_name: str,
-    expectations: list,
-    *,
-    run_name: str,
-    project_root: Path | None = None,
-) -> ValidationReport:
-    """Run ``expectations`` on ``frame``; see `validate_batches`."""
-    return validate_batches(
-        [Batch(suite_name, frame, expectations)], run_name=run_name, project_root=project_root
-    )
-
-
-def validate_batches(
-    batches: list[Batch],
+def validate_batch(
+    batch: Batch,
     *,
     run_name: str,
     project_root: Path | None = None,
     render_docs: bool = True,
 ) -> ValidationReport:
-    """Validate each batch with its suite, as one report named after the last suite. With
-    ``project_root``, results are kept in a GX file context at ``<project_root>/gx``;
-    without it, nothing is written.
+    """Validate the batch with its suite. With ``project_root``, results are kept in a GX
+    file context at ``<project_root>/gx``; without it, nothing is written.
 
     Data Docs: with ``render_docs``, or when an expectation failed, the pages of every
     stored result not rendered yet and the site's index are rendered now, in one build. GX
     compiles its page templates anew for each build (0.1-0.2 s here, most of what a small
     validation costs), so the checks of a snapshot leave their pages to the snapshot's last
-    suite; the report links the page of its last result either way."""
+    suite; the report links the page of its result either way."""
     from great_expectations.core.run_identifier import RunIdentifier
 
     context = _context(project_root)
     run_id = RunIdentifier(run_name=run_name)
-    outcomes: list[ExpectationOutcome] = []
-    pages = []
-    for batch in batches:
-        definition = _validation_definition(context, batch.suite, batch.expectations)
-        result = definition.run(
-            batch_parameters={"dataframe": batch.frame.to_pandas()},
-            expectation_parameters=batch.parameters or None,
-            result_format=RESULT_FORMAT,
-            run_id=run_id,
-        )
-        outcomes += [_outcome(r) for r in result.results]
-        pages.append((result.suite_name, *run_id.to_tuple(), result.batch_id))
+    definition = _validation_definition(context, batch.suite, batch.expectations)
+    result = definition.run(
+        batch_parameters={"dataframe": batch.frame.to_pandas()},
+        expectation_parameters=batch.parameters or None,
+        result_format=RESULT_FORMAT,
+        run_id=run_id,
+    )
+    outcomes = [_outcome(r) for r in result.results]
     docs = index = None
     if project_root is not None:
         site = project_root / DATA_DOCS_SITE
         if render_docs or not all(o.success for o in outcomes):
             _render_pending_data_docs(context, site)
-        docs = _result_page(site, pages[-1])
+        docs = _result_page(site, (result.suite_name, *run_id.to_tuple(), result.batch_id))
         index = site / "index.html"
     return ValidationReport(
-        suite=batches[-1].suite,
-        rows=max(b.frame.height for b in batches),
+        suite=batch.suite,
+        rows=batch.frame.height,
         outcomes=outcomes,
         data_docs=docs,
         data_docs_index=index,
@@ -270,6 +255,13 @@ def _render_pending_data_docs(context, site: Path) -> None:
 def _outcome(result) -> ExpectationOutcome:
     config = result.expectation_config
     details = result.result or {}
+    observed = details.get("observed_value")
+    missing = []
+    if config.type == "expect_table_columns_to_match_set" and observed is not None:
+        # The batch holds facts besides the required columns (quality.suites): the
+        # required ones found say what the frame has, the missing ones what it lacks.
+        observed = [c for c in observed if c in config.kwargs["column_set"]]
+        missing = details.get("details", {}).get("mismatched", {}).get("missing", [])
     error = None
     if result.exception_info and result.exception_info.get("raised_exception"):
         error = str(result.exception_info.get("exception_message", "")).splitlines()[0][:200]
@@ -280,10 +272,11 @@ def _outcome(result) -> ExpectationOutcome:
         success=bool(result.success) and error is None,
         unexpected_count=details.get("unexpected_count"),
         unexpected_percent=details.get("unexpected_percent"),
-        observed_value=details.get("observed_value"),
+        observed_value=observed,
         sample=[_text(v) for v in details.get("partial_unexpected_list", [])[:SAMPLE_SIZE]],
         error=error,
         max_value=config.kwargs.get("max_value"),
+        missing_columns=list(missing),
     )
 
 

@@ -6,8 +6,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from quality.suites import RAW_RULES, core_snapshot_batches, raw_batches
-from quality.validation import ValidationReport, validate_batches
+from quality.suites import RAW_RULES, core_snapshot_batch, raw_batch
+from quality.validation import ValidationReport, validate_batch
 
 DAY = dt.date(2026, 11, 20)
 URL = "https://www.linkedin.com/in/"
@@ -45,7 +45,7 @@ def followers(urls: list[str | None], names: list[str | None] | None = None) -> 
 
 
 def validate_raw(kind: str, rows: pl.DataFrame) -> ValidationReport:
-    return validate_batches(raw_batches(rows, RAW_RULES[kind], DAY), run_name="me:2026-11-20")
+    return validate_batch(raw_batch(rows, RAW_RULES[kind], DAY), run_name="me:2026-11-20")
 
 
 def failed(report: ValidationReport) -> dict[str, list[str]]:
@@ -58,9 +58,27 @@ def test_good_connections_meet_every_expectation():
     assert len(report.outcomes) == 6
 
 
-def test_a_missing_required_column_fails_the_raw_suite():
+def test_a_missing_required_column_fails_the_raw_suite_and_is_named():
     report = validate_raw("connections", connections().drop("position"))
-    assert "required columns present" in failed(report)
+    assert list(failed(report)) == ["required columns present"]
+    assert report.failures[0].missing_columns == ["position"]
+    assert report.summary().endswith("required columns present: missing position")
+
+
+def test_required_columns_outside_the_facts_are_checked_from_the_files_columns():
+    # The checks read only the fact columns of a stored file, and pass the file's columns:
+    # `headline` is required of a follower list but is no fact.
+    rules = RAW_RULES["followers"]
+    rows = followers([f"{URL}a", f"{URL}b"])
+    facts_only = rows.select(rules.fact_columns)
+
+    def validate(columns: list[str]) -> ValidationReport:
+        return validate_batch(raw_batch(facts_only, rules, DAY, columns), run_name="me:x")
+
+    assert validate(rows.columns).success
+    report = validate([c for c in rows.columns if c != "headline"])
+    assert [o.missing_columns for o in report.failures] == [["headline"]]
+    assert report.rows == 2
 
 
 def test_a_url_that_is_not_a_profile_fails_and_is_shown():
@@ -148,15 +166,18 @@ def core(keys: list[str], relationships: list[str]) -> pl.DataFrame:
 
 
 def validate_core(frame: pl.DataFrame, has_follower_list: bool) -> ValidationReport:
-    return validate_batches(
-        core_snapshot_batches(frame, has_follower_list), run_name="me:2026-11-20"
-    )
+    return validate_batch(core_snapshot_batch(frame, has_follower_list), run_name="me:2026-11-20")
 
 
 def test_core_snapshots_have_one_row_per_person():
     assert validate_core(core(["ann", "bo"], ["mutual", "follower_only"]), True).success
     report = validate_core(core(["ann", "bo", "ann"], ["mutual"] * 3), True)
     assert failed(report) == {"one row per person per snapshot": ["ann", "ann"]}
+
+
+def test_a_core_snapshot_without_a_required_column_fails_naming_it():
+    report = validate_core(core(["ann"], ["mutual"]).drop("is_connection"), True)
+    assert [o.missing_columns for o in report.failures] == [["is_connection"]]
 
 
 def test_core_relationships_must_be_in_the_allowed_set():
@@ -170,8 +191,8 @@ def test_core_relationships_must_be_in_the_allowed_set():
 
 def test_data_docs_are_written_under_the_home(tmp_path):
     rows = followers([f"{URL}a", "not a url"])
-    report = validate_batches(
-        raw_batches(rows, RAW_RULES["followers"], DAY),
+    report = validate_batch(
+        raw_batch(rows, RAW_RULES["followers"], DAY),
         run_name="me:2026-11-20",
         project_root=tmp_path,
         render_docs=False,
@@ -198,15 +219,15 @@ def test_blank_rows_are_not_counted_as_people_without_url():
 
 
 def test_a_later_suite_renders_the_data_docs_of_the_passing_ones_before_it(tmp_path):
-    raw = validate_batches(
-        raw_batches(connections(), RAW_RULES["connections"], DAY),
+    raw = validate_batch(
+        raw_batch(connections(), RAW_RULES["connections"], DAY),
         run_name="me:2026-11-20",
         project_root=tmp_path,
         render_docs=False,
     )
     assert raw.success and not raw.data_docs.exists()
-    core_report = validate_batches(
-        core_snapshot_batches(core(["ann"], ["mutual"]), True),
+    core_report = validate_batch(
+        core_snapshot_batch(core(["ann"], ["mutual"]), True),
         run_name="me:2026-11-20",
         project_root=tmp_path,
     )

@@ -217,13 +217,23 @@ def _load_accounts(instance, keys: list[str], workers: int, run_tags) -> list[st
         **QUIET_CONSOLE,
         "ops": {"accounts_to_load": {"config": {"snapshots": keys}}},
     }
-    with dg.execute_job(
-        dg.reconstructable(bound_load_accounts_job),
-        instance=instance,
-        run_config=run_config,
-        tags=run_tags,
-        raise_on_error=False,
-    ) as result:
+    # Each step process announces itself (STEP_WORKER_STARTED, DEBUG) through a console logger
+    # that Dagster builds from the instance's `python_logs` settings, not from the run config:
+    # at INFO that line stays off the terminal, as in `lnw run`. Dagster stores events whatever
+    # the level, and no op logs at DEBUG, so the UI shows the run as before.
+    ref = instance.get_ref()
+    python_logs = {**(ref.settings.get("python_logs") or {}), "python_log_level": "INFO"}
+    quiet_ref = ref._replace(settings={**ref.settings, "python_logs": python_logs})
+    with (
+        dg.DagsterInstance.from_ref(quiet_ref) as quiet_instance,
+        dg.execute_job(
+            dg.reconstructable(bound_load_accounts_job),
+            instance=quiet_instance,
+            run_config=run_config,
+            tags=run_tags,
+            raise_on_error=False,
+        ) as result,
+    ):
         merged = sum(
             1
             for event in result.get_asset_materialization_events()

@@ -6,12 +6,14 @@ meanwhile."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import polars as pl
 
+from lnw.ingest import ReadItem
 from transforms.classify import (
     classify_relationships,
     conversations_are_attributable,
@@ -19,7 +21,7 @@ from transforms.classify import (
     detect_self_key,
 )
 from transforms.identity import adopt_known_keys
-from warehouse.raw import read_raw, snapshot_sources, url_connections
+from warehouse.raw import loaded_export_ids, read_raw, snapshot_sources, url_connections
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,108 @@ def read_snapshot_inputs(
     frames = {kind: read_raw(con, kind, export_id) for kind, export_id in sources.items()}
     known = url_connections(con, account) if "connections" in sources else None
     return SnapshotInputs(account, day, sources, frames, known)
+
+
+@dataclass
+class AccountReads:
+    """What the snapshots of one account need from the warehouse beyond their own files, read
+    once for a series of loads of that account that nothing else loads meanwhile (a
+    load_accounts step) and kept up to date as its items are stored (`stored`)."""
+
+    account: str
+    loaded: set[str]  # export ids stored, of any account
+    stored_days: set[dt.date]  # the account's snapshots with an export stored
+    known_urls: pl.DataFrame  # as warehouse.raw.url_connections
+    # DuckDB hands out timestamps in its session time zone: frames read back carry it.
+    time_zone: str
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection, account: str) -> AccountReads:
+        days = con.execute(
+            "SELECT DISTINCT snapshot_date FROM raw.exports WHERE account = ?", [account]
+        ).fetchall()
+        time_zone = con.execute("SELECT current_setting('TimeZone')").fetchall()[0][0]
+        return cls(
+            account,
+            loaded_export_ids(con),
+            {day for (day,) in days},
+            url_connections(con, account),
+            time_zone,
+        )
+
+    def stored(self, day: dt.date, read: list[ReadItem]) -> None:
+        """``read`` (items of the snapshot ``day``) is now stored."""
+        kept = [r for r in read if r.outcome is None]
+        if not kept:
+            return
+        self.loaded |= {r.item.export_id for r in kept}
+        self.stored_days.add(day)
+        urls = [_url_rows(f.frame) for r in kept for f in r.files if f.file_kind == "connections"]
+        if urls:
+            self.known_urls = pl.concat([self.known_urls, *urls], how="vertical_relaxed").unique()
+
+
+def _url_rows(connections: pl.DataFrame) -> pl.DataFrame:
+    # What warehouse.raw.url_connections selects from one export's stored rows.
+    return connections.select("first_name", "last_name", "profile_url", "company").filter(
+        pl.col("profile_url").is_not_null()
+    )
+
+
+# warehouse.raw.snapshot_sources: a Complete archive wins over a Basic one of the same day.
+_COMPLETE = re.compile(r"complete.*linkedindataexport", re.IGNORECASE | re.DOTALL)
+
+
+def parsed_snapshot_inputs(
+    reads: AccountReads, day: dt.date, read: list[ReadItem]
+) -> SnapshotInputs | None:
+    """The inputs `read_snapshot_inputs` will read once ``read`` (the snapshot's new items,
+    parsed, in the order they are stored) is stored, made from the parsed frames: no
+    connection, no copy back out of DuckDB. None when the warehouse may supply some of them
+    (an export of the snapshot already stored) or an item holds two files of a kind; the
+    caller then reads them from the warehouse. The caller checks ``sources`` against
+    `snapshot_sources` once stored: the stored ones win, should they differ."""
+    if day in reads.stored_days:
+        return None
+    sources: dict[str, str] = {}
+    frames: dict[str, pl.DataFrame] = {}
+    best: dict[str, bool] = {}
+    for done in read:
+        if done.outcome is not None:
+            continue
+        kinds = [f.file_kind for f in done.files]
+        if len(kinds) != len(set(kinds)):
+            return None
+        complete = bool(_COMPLETE.search(done.item.name))
+        for parsed in done.files:
+            # Among equals, the latest stored: items are stored in this order.
+            if complete >= best.get(parsed.file_kind, False):
+                best[parsed.file_kind] = complete
+                sources[parsed.file_kind] = done.item.export_id
+                frames[parsed.file_kind] = _as_read_back(parsed.frame, reads.time_zone)
+    known = None
+    if "connections" in sources:
+        fresh = [
+            _url_rows(f.frame)
+            for r in read
+            if r.outcome is None
+            for f in r.files
+            if f.file_kind == "connections"
+        ]
+        known = pl.concat([reads.known_urls, *fresh], how="vertical_relaxed").unique()
+    return SnapshotInputs(reads.account, day, sources, frames, known)
+
+
+def _as_read_back(frame: pl.DataFrame, time_zone: str) -> pl.DataFrame:
+    """``frame`` as `read_raw` returns it once stored: zoned timestamps in the session's zone."""
+    zoned = [
+        name
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
+    ]
+    if not zoned:
+        return frame
+    return frame.with_columns(pl.col(zoned).dt.convert_time_zone(time_zone))
 
 
 def build_snapshot(inputs: SnapshotInputs) -> SnapshotBuild | None:

@@ -178,6 +178,7 @@ def load_in_this_process(home: Path, mode: str, workers: int) -> None:
     warnings.filterwarnings("ignore")
     import dagster as dg
 
+    from lnw.cli import quiet_step_processes
     from lnw.home import Home
     from pipelines.definitions import bound_load_accounts_job
     from pipelines.jobs import executor_config
@@ -193,12 +194,15 @@ def load_in_this_process(home: Path, mode: str, workers: int) -> None:
             .success
         )
     else:
-        with dg.execute_job(
-            dg.reconstructable(bound_load_accounts_job),
-            instance=instance,
-            run_config={**executor_config(workers), **quiet},
-            raise_on_error=False,
-        ) as result:
+        with (
+            quiet_step_processes(instance) as quiet_instance,
+            dg.execute_job(
+                dg.reconstructable(bound_load_accounts_job),
+                instance=quiet_instance,
+                run_config={**executor_config(workers), **quiet},
+                raise_on_error=False,
+            ) as result,
+        ):
             success = result.success
     job_wall = time.perf_counter() - started
     print(json.dumps({"job_wall": job_wall, "success": success}))

@@ -21,7 +21,14 @@ from transforms.classify import (
     detect_self_key,
 )
 from transforms.identity import adopt_known_keys
-from warehouse.raw import loaded_export_ids, read_raw, snapshot_sources, url_connections
+from warehouse.database import query_frame
+from warehouse.raw import (
+    RAW_TABLES,
+    loaded_export_ids,
+    read_raw,
+    snapshot_sources,
+    url_connections,
+)
 
 
 @dataclass(frozen=True)
@@ -64,21 +71,27 @@ class AccountReads:
     loaded: set[str]  # export ids stored, of any account
     stored_days: set[dt.date]  # the account's snapshots with an export stored
     known_urls: pl.DataFrame  # as warehouse.raw.url_connections
-    # DuckDB hands out timestamps in its session time zone: frames read back carry it.
-    time_zone: str
+    # Columns and types of each raw table as `read_raw` returns them: timestamps, for one,
+    # come back in DuckDB's session time zone.
+    read_back: dict[str, pl.Schema]
 
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection, account: str) -> AccountReads:
         days = con.execute(
             "SELECT DISTINCT snapshot_date FROM raw.exports WHERE account = ?", [account]
         ).fetchall()
-        time_zone = con.execute("SELECT current_setting('TimeZone')").fetchall()[0][0]
+        read_back = {
+            kind: query_frame(
+                con, f"SELECT * EXCLUDE (export_id, source_file) FROM {table} LIMIT 0"
+            ).schema
+            for kind, table in RAW_TABLES.items()
+        }
         return cls(
             account,
             loaded_export_ids(con),
             {day for (day,) in days},
             url_connections(con, account),
-            time_zone,
+            read_back,
         )
 
     def stored(self, day: dt.date, read: list[ReadItem]) -> None:
@@ -128,9 +141,12 @@ def parsed_snapshot_inputs(
         for parsed in done.files:
             # Among equals, the latest stored: items are stored in this order.
             if complete >= best.get(parsed.file_kind, False):
+                frame = _as_read_back(parsed.frame, reads.read_back[parsed.file_kind])
+                if frame is None:
+                    return None
                 best[parsed.file_kind] = complete
                 sources[parsed.file_kind] = done.item.export_id
-                frames[parsed.file_kind] = _as_read_back(parsed.frame, reads.time_zone)
+                frames[parsed.file_kind] = frame
     known = None
     if "connections" in sources:
         fresh = [
@@ -144,16 +160,28 @@ def parsed_snapshot_inputs(
     return SnapshotInputs(reads.account, day, sources, frames, known)
 
 
-def _as_read_back(frame: pl.DataFrame, time_zone: str) -> pl.DataFrame:
-    """``frame`` as `read_raw` returns it once stored: zoned timestamps in the session's zone."""
-    zoned = [
-        name
-        for name, dtype in frame.schema.items()
-        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
-    ]
-    if not zoned:
-        return frame
-    return frame.with_columns(pl.col(zoned).dt.convert_time_zone(time_zone))
+def _as_read_back(frame: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame | None:
+    """``frame`` as `read_raw` returns it once stored (``schema``), or None if it may not be
+    the same: columns missing (the table's defaults would fill them) or of another type than
+    a zoned timestamp shown in another zone."""
+    if set(frame.columns) != set(schema.names()):
+        return None
+    columns = []
+    for name, dtype in schema.items():
+        parsed = frame.schema[name]
+        if parsed == dtype:
+            columns.append(pl.col(name))
+        elif (
+            isinstance(parsed, pl.Datetime)
+            and isinstance(dtype, pl.Datetime)
+            and parsed.time_unit == dtype.time_unit
+            and parsed.time_zone is not None
+            and dtype.time_zone is not None
+        ):
+            columns.append(pl.col(name).dt.convert_time_zone(dtype.time_zone))
+        else:
+            return None
+    return frame.select(columns)
 
 
 def build_snapshot(inputs: SnapshotInputs) -> SnapshotBuild | None:

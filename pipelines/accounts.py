@@ -6,9 +6,18 @@ account's pending snapshots in date order (an account's snapshots build on each 
 gate compares with the previous one, the merge extends its history) and opens the
 warehouse only for DuckDB's part of the work, under the OS lock of `LnwSettings.warehouse`:
 
-    which items are new  (locked)         ->  parse items           (no connection)
-    store raw rows, read them back (locked)  ->  validate, classify (no connection)
-    write snapshot, gate, merge history   (locked)
+    once per step (locked): the stored export ids, the account's snapshot dates with stored
+        exports and its connections with a profile URL (kept up to date by the step)
+    per snapshot:
+        parse the new items, validate and classify the parsed frames   (no connection)
+        store raw rows, cap check, write snapshot, gate, merge history,
+        history invariants                                              (locked, once)
+
+The parsed frames are what the raw rows read back would be (`read_raw`: same columns and
+types, timestamps in DuckDB's session zone), so nothing is read back. A snapshot with an
+export stored before (one left unfinished, or a new item for a loaded day) takes the long
+way: store and read its files back (locked), validate and classify, write (locked again).
+The same when the stored sources differ from those the parsed items predicted.
 
 Every stage calls what the ingest assets and their checks call, and reports the same
 materializations and check evaluations (names, severity, blocking flags) on the same

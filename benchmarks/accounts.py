@@ -178,6 +178,7 @@ def load_in_this_process(home: Path, mode: str, workers: int) -> None:
     warnings.filterwarnings("ignore")
     import dagster as dg
 
+    from lnw.cli import quiet_step_processes
     from lnw.home import Home
     from pipelines.definitions import bound_load_accounts_job
     from pipelines.jobs import executor_config
@@ -193,17 +194,94 @@ def load_in_this_process(home: Path, mode: str, workers: int) -> None:
             .success
         )
     else:
-        with dg.execute_job(
-            dg.reconstructable(bound_load_accounts_job),
-            instance=instance,
-            run_config={**executor_config(workers), **quiet},
-            raise_on_error=False,
-        ) as result:
+        with (
+            quiet_step_processes(instance) as quiet_instance,
+            dg.execute_job(
+                dg.reconstructable(bound_load_accounts_job),
+                instance=quiet_instance,
+                run_config={**executor_config(workers), **quiet},
+                raise_on_error=False,
+            ) as result,
+        ):
             success = result.success
     job_wall = time.perf_counter() - started
     print(json.dumps({"job_wall": job_wall, "success": success}))
     if not success:
         sys.exit(1)
+
+
+def time_phases(inbox: Path, work: Path, accounts: int, checkpoint_each: bool) -> None:
+    """What holds the warehouse per snapshot: the first ``accounts`` accounts loaded in this
+    process by the functions a load_accounts step calls, in its order, each call timed
+    (``checkpoint_each``: a CHECKPOINT after each write, to tell which one the close pays)."""
+    import logging
+    from collections import defaultdict
+
+    from lnw.home import Home
+    from lnw.inbox import partition_key, scan_inbox
+    from lnw.ingest import parse_snapshot_items, store_parsed
+    from lnw.snapshots import AccountReads, build_snapshot, parsed_snapshot_inputs
+    from pipelines.assets.core import history_metadata
+    from pipelines.checks import connections_within_cap, history_invariants, partial_export_gate
+    from warehouse.history import merge_snapshot_into_history, write_relationship_snapshot
+    from warehouse.lock import open_warehouse
+    from warehouse.raw import snapshot_sources
+
+    home = Home(work / "phases")
+    shutil.rmtree(home.root, ignore_errors=True)
+    home.ensure()
+    names = sorted(p.name for p in inbox.iterdir())[:accounts]
+    for name in names:
+        shutil.copytree(inbox / name, home.inbox / name, copy_function=os.link)
+    spent: dict[str, float] = defaultdict(float)
+    clock = [0.0]
+
+    def lap(phase: str) -> None:
+        now = time.perf_counter()
+        spent[phase] += now - clock[0]
+        clock[0] = now
+
+    def checkpoint(con, after: str) -> None:
+        if checkpoint_each:
+            con.execute("CHECKPOINT")
+            lap(f"checkpoint after {after}")
+
+    days = sorted({i.snapshot_date for i in scan_inbox(home.inbox).items})
+    for account in names:
+        with open_warehouse(home.warehouse) as con:
+            reads = AccountReads.read(con, account)
+        for day in days:
+            parsed = parse_snapshot_items(home, account, day, reads.loaded)
+            inputs = parsed_snapshot_inputs(reads, day, parsed.read)
+            build = build_snapshot(inputs)
+            clock[0] = time.perf_counter()
+            with open_warehouse(home.warehouse) as con:
+                lap("open")
+                store_parsed(con, parsed)
+                reads.stored(day, parsed.read)
+                lap("store raw rows")
+                checkpoint(con, "raw rows")
+                connections_within_cap(con, inputs.sources.get("connections"))
+                snapshot_sources(con, account, day)
+                lap("cap check, sources")
+                write_relationship_snapshot(con, account, day, build.people, **build.facts)
+                lap("write snapshot")
+                checkpoint(con, "snapshot")
+                key = partition_key(account, day)
+                partial_export_gate(con, key, {}, logging.getLogger(__name__))
+                lap("gate")
+                how = merge_snapshot_into_history(con, account, day)
+                lap("merge history")
+                checkpoint(con, "merge")
+                history_metadata(con, account, day, how)
+                history_invariants(con, account)
+                lap("history metadata, invariants")
+            lap("close (checkpoint)")
+    snapshots = len(names) * len(days)
+    print(f"\nwarehouse held per snapshot, ms ({snapshots} snapshots of {len(names)} accounts)")
+    for phase, seconds in spent.items():
+        print(f"  {phase:<32}{1000 * seconds / snapshots:8.1f}")
+    print(f"  {'total':<32}{1000 * sum(spent.values()) / snapshots:8.1f}")
 
 
 def warehouse_facts(home: Path) -> tuple[int, int, list]:
@@ -238,6 +316,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="step processes at once")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--workdir", help="where to write exports and warehouses (kept)")
+    parser.add_argument(
+        "--phases",
+        type=int,
+        metavar="N",
+        help="instead of the two loads: time each warehouse call of a snapshot's load, "
+        "loading the first N accounts in this process",
+    )
+    parser.add_argument(
+        "--checkpoint-each", action="store_true", help="with --phases: checkpoint each write"
+    )
     parser.add_argument("--load-home", help=argparse.SUPPRESS)
     parser.add_argument("--mode", choices=("one-process", "parallel"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -255,6 +343,9 @@ def main(argv: list[str] | None = None) -> int:
         inbox = work / "inbox"
         if not inbox.exists():
             generate(inbox, args)
+        if args.phases:
+            time_phases(inbox, work, args.phases, args.checkpoint_each)
+            return 0
         results = {}
         for mode in ("one-process", "parallel"):
             home = work / mode

@@ -200,6 +200,22 @@ def _load_snapshots(defs, instance, keys, new_items, run_tags) -> list[str]:
     return failures
 
 
+def quiet_step_processes(instance):
+    """``instance`` for a multiprocess run whose step processes print no DEBUG line.
+
+    Each step process announces itself (STEP_WORKER_STARTED, DEBUG) through a console logger
+    that Dagster builds from the instance's `python_logs` settings, not from the run config:
+    at INFO that line stays off the terminal, as in `lnw run`. Dagster stores events whatever
+    the level, and no op logs at DEBUG, so the UI shows the run as before. Close it after."""
+    import dagster as dg
+
+    ref = instance.get_ref()
+    python_logs = {**(ref.settings.get("python_logs") or {}), "python_log_level": "INFO"}
+    return dg.DagsterInstance.from_ref(
+        ref._replace(settings={**ref.settings, "python_logs": python_logs})
+    )
+
+
 def _load_accounts(instance, keys: list[str], workers: int, run_tags) -> list[str]:
     """One load_accounts run: a step per account, ``workers`` step processes at once."""
     import dagster as dg
@@ -217,13 +233,16 @@ def _load_accounts(instance, keys: list[str], workers: int, run_tags) -> list[st
         **QUIET_CONSOLE,
         "ops": {"accounts_to_load": {"config": {"snapshots": keys}}},
     }
-    with dg.execute_job(
-        dg.reconstructable(bound_load_accounts_job),
-        instance=instance,
-        run_config=run_config,
-        tags=run_tags,
-        raise_on_error=False,
-    ) as result:
+    with (
+        quiet_step_processes(instance) as quiet_instance,
+        dg.execute_job(
+            dg.reconstructable(bound_load_accounts_job),
+            instance=quiet_instance,
+            run_config=run_config,
+            tags=run_tags,
+            raise_on_error=False,
+        ) as result,
+    ):
         merged = sum(
             1
             for event in result.get_asset_materialization_events()

@@ -181,35 +181,59 @@ def store_items(con: duckdb.DuckDBPyConnection, read: list[ReadItem]) -> list[It
     return outcomes
 
 
+@dataclass
+class ParsedSnapshot:
+    """A snapshot's inbox items read without the warehouse: those already loaded (skipped)
+    and the others parsed or quarantined, for `store_parsed`."""
+
+    items: list[InboxItem]
+    skipped: list[ItemOutcome]
+    read: list[ReadItem]
+
+    @property
+    def to_store(self) -> list[ReadItem]:
+        return [r for r in self.read if r.outcome is None]
+
+    def in_inbox_order(self, stored: list[ItemOutcome]) -> list[ItemOutcome]:
+        order = {i.export_id: n for n, i in enumerate(self.items)}
+        return sorted(self.skipped + stored, key=lambda o: order[o.item.export_id])
+
+
+def parse_snapshot_items(
+    home: Home, account: str, snapshot_date: dt.date, loaded: set[str]
+) -> ParsedSnapshot:
+    """Keep and parse the snapshot's items whose export id is not in ``loaded``; needs no
+    connection."""
+    items = items_of_snapshot(home, account, snapshot_date)
+    skipped = [ItemOutcome(i, "skipped", "already loaded") for i in items if i.export_id in loaded]
+    read = read_items(home, [i for i in items if i.export_id not in loaded])
+    return ParsedSnapshot(items, skipped, read)
+
+
+def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedSnapshot) -> list[ItemOutcome]:
+    """Store what `parse_snapshot_items` read; the outcome of every item, in the inbox's order."""
+    return parsed.in_inbox_order(store_items(con, parsed.read))
+
+
 def ingest_snapshot_items(
     home: Home,
     open_warehouse: Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]],
     account: str,
     snapshot_date: dt.date,
-    *,
-    while_open: Callable[[duckdb.DuckDBPyConnection], object] | None = None,
 ) -> list[ItemOutcome]:
     """Load the snapshot's new items. A bad item is quarantined and the others still load;
     an item already loaded (same content hash) is skipped.
 
     ``open_warehouse`` opens a connection (and holds the warehouse while it is open): it is
     opened twice, briefly, around the parsing, so that other processes can use the warehouse
-    while this one parses. ``while_open`` runs in the second opening, after the store (one
-    opening fewer for a caller that reads what was stored)."""
+    while this one parses."""
     with open_warehouse() as con:
         loaded = loaded_export_ids(con)
-    items = items_of_snapshot(home, account, snapshot_date)
-    skipped = [ItemOutcome(i, "skipped", "already loaded") for i in items if i.export_id in loaded]
-    read = read_items(home, [i for i in items if i.export_id not in loaded])
-    stored = [r.outcome for r in read if r.outcome is not None]
-    if while_open is not None or len(stored) < len(read):
-        with open_warehouse() as con:
-            stored = store_items(con, read)
-            if while_open is not None:
-                while_open(con)
-    # In the inbox's order, as the items were listed before.
-    order = {i.export_id: n for n, i in enumerate(items)}
-    return sorted(skipped + stored, key=lambda o: order[o.item.export_id])
+    parsed = parse_snapshot_items(home, account, snapshot_date, loaded)
+    if not parsed.to_store:
+        return parsed.in_inbox_order([r.outcome for r in parsed.read if r.outcome is not None])
+    with open_warehouse() as con:
+        return store_parsed(con, parsed)
 
 
 def pending_snapshot_keys(home: Home, con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -66,8 +66,9 @@ def executor_config(workers: int) -> dict:
     name="load_accounts",
     description="Load every pending snapshot, one step per account, accounts in parallel "
     "(multiprocess executor). Each step loads its account's snapshots oldest first with the "
-    "functions the ingest assets use, runs the same expectation suites and partial-export "
-    "gate as their checks, and records materializations of the same partitioned assets. "
+    "functions the ingest assets use, evaluates the same checks (expectation suites, "
+    "connections cap, partial-export gate, history invariants; no Data Docs), and records "
+    "materializations of the same partitioned assets. "
     "Steps hold the warehouse only while DuckDB works (an OS lock); parsing, classification "
     "and validation run side by side. Config `snapshots`: partition keys to load (default: "
     "every new or unfinished snapshot of the inbox).",

@@ -92,10 +92,18 @@ def migrate(con: duckdb.DuckDBPyConnection, target_version: int | None = None) -
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A connection to the warehouse file; a writable one is migrated to the current schema."""
     if read_only:
-        return duckdb.connect(str(path), read_only=True)
+        return in_utc(duckdb.connect(str(path), read_only=True))
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = in_utc(duckdb.connect(str(path)))
     migrate(con)
+    return con
+
+
+def in_utc(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Read stored instants (message times) in UTC. DuckDB hands them over in the session's
+    zone, the machine's by default: their calendar dates (the 90-day window of active
+    conversations, the raw suite's latest date) would move with where the pipeline runs."""
+    con.execute("SET TimeZone = 'UTC'")
     return con
 
 

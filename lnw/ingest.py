@@ -113,11 +113,7 @@ def refusal_of(item: InboxItem, exc: Exception) -> Refusal:
 
 
 def items_of_snapshot(home: Home, account: str, snapshot_date: dt.date) -> list[InboxItem]:
-    return [
-        i
-        for i in scan_inbox(home.inbox).items
-        if i.account == account and i.snapshot_date == snapshot_date
-    ]
+    return [i for i in scan_inbox(home.inbox, account).items if i.snapshot_date == snapshot_date]
 
 
 @dataclass

@@ -80,3 +80,23 @@ def test_browser_copies_and_extracted_folders_are_items_with_their_dates(tmp_pat
     assert [p.name for p in scan.ignored] == ["notes.txt"]
     nested = next(i for i in scan.items if i.snapshot_date == dt.date(2026, 4, 9))
     assert [p.source_file for p in parse_item(nested, "salt")] == ["nested/Connections.csv"]
+
+
+def test_a_scan_for_one_account_finds_only_its_items(tmp_path):
+    inbox = tmp_path / "inbox"
+    (inbox / "team-a").mkdir(parents=True)
+    files = {"Connections.csv": CONNECTIONS}
+    write_zip(inbox / "Basic_LinkedInDataExport_02-01-2026.zip", files)
+    write_zip(inbox / "team-a" / "Basic_LinkedInDataExport_03-05-2026.zip", files)
+    # Another account's file that cannot be read (a dangling link): a scan of every account
+    # fails on it, a scan for team-a must not even open it.
+    (inbox / "team-b").mkdir()
+    (inbox / "team-b" / "followers_2026-03-05.csv").symlink_to(tmp_path / "gone.csv")
+    with pytest.raises(FileNotFoundError):
+        scan_inbox(inbox)
+
+    team_a = scan_inbox(inbox, "team-a").items
+    me = scan_inbox(inbox, "me").items
+
+    assert [(i.account, i.snapshot_date) for i in team_a] == [("team-a", dt.date(2026, 3, 5))]
+    assert [(i.account, i.snapshot_date) for i in me] == [("me", dt.date(2026, 2, 1))]

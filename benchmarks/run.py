@@ -434,8 +434,13 @@ def weekly_snapshots(args, work: Path) -> None:
         after = _median([t.stages[name].wall for t, _ in late])
         rows_before = _median([t.stages[name].rows for t, _ in early])
         rows_after = _median([t.stages[name].rows for t, _ in late])
-        per_row = (after / rows_after) / (before / rows_before)
-        print(f"  {name:<16}{before:>9.3f}{after:>11.3f}{after / before:>7.2f}x{per_row:>8.2f}x")
+        # Opening and closing the file count no rows: no cost per row.
+        per_row = (
+            f"{(after / rows_after) / (before / rows_before):>8.2f}x"
+            if rows_before and rows_after
+            else f"{'-':>9}"
+        )
+        print(f"  {name:<16}{before:>9.3f}{after:>11.3f}{after / before:>7.2f}x{per_row}")
     before = _median([i["end_to_end"] for _, i in early])
     after = _median([i["end_to_end"] for _, i in late])
     rows_before = _median([i["csv_rows"] for _, i in early])

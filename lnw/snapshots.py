@@ -6,7 +6,6 @@ meanwhile."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +23,7 @@ from transforms.identity import adopt_known_keys
 from warehouse.database import query_frame
 from warehouse.raw import (
     RAW_TABLES,
+    is_complete_export,
     loaded_export_ids,
     read_raw,
     snapshot_sources,
@@ -113,10 +113,6 @@ def _url_rows(connections: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-# warehouse.raw.snapshot_sources: a Complete archive wins over a Basic one of the same day.
-_COMPLETE = re.compile(r"complete.*linkedindataexport", re.IGNORECASE | re.DOTALL)
-
-
 def parsed_snapshot_inputs(
     reads: AccountReads, day: dt.date, read: list[ReadItem]
 ) -> SnapshotInputs | None:
@@ -137,7 +133,8 @@ def parsed_snapshot_inputs(
         kinds = [f.file_kind for f in done.files]
         if len(kinds) != len(set(kinds)):
             return None
-        complete = bool(_COMPLETE.search(done.item.name))
+        # As warehouse.raw.snapshot_sources: a Complete archive wins over a Basic one.
+        complete = is_complete_export(done.item.name)
         for parsed in done.files:
             # Among equals, the latest stored: items are stored in this order.
             if complete >= best.get(parsed.file_kind, False):

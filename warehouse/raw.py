@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -87,6 +88,17 @@ def load_export(
     return counts
 
 
+# A Complete archive's item name, as an ILIKE pattern: the fuller export of its day. The one
+# statement of the rule, for `snapshot_sources` and for load_accounts' prediction of them.
+COMPLETE_EXPORT = "%complete%linkedindataexport%"
+
+
+def is_complete_export(item_name: str) -> bool:
+    """Whether ``item_name`` matches `COMPLETE_EXPORT` as DuckDB's ILIKE does."""
+    pattern = ".*".join(re.escape(part) for part in COMPLETE_EXPORT.split("%"))
+    return re.fullmatch(pattern, item_name, re.IGNORECASE | re.DOTALL) is not None
+
+
 def snapshot_sources(
     con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
 ) -> dict[str, str]:
@@ -98,13 +110,13 @@ def snapshot_sources(
         SELECT f.file_kind,
                arg_max(
                    e.export_id,
-                   (e.item_name ILIKE '%complete%linkedindataexport%', e.loaded_at)
+                   (e.item_name ILIKE ?, e.loaded_at)
                )
         FROM raw.exports AS e JOIN raw.export_files AS f USING (export_id)
         WHERE e.account = ? AND e.snapshot_date = ?
         GROUP BY f.file_kind
         """,
-        [account, snapshot_date],
+        [COMPLETE_EXPORT, account, snapshot_date],
     ).fetchall()
     return dict(rows)
 

@@ -178,8 +178,8 @@ def load_in_this_process(home: Path, mode: str, workers: int) -> None:
     warnings.filterwarnings("ignore")
     import dagster as dg
 
-    from lnw.cli import quiet_step_processes
-    from lnw.home import Home
+    from inbox.home import Home
+    from lnw.run import quiet_step_processes
     from pipelines.definitions import bound_load_accounts_job
     from pipelines.jobs import executor_config
 
@@ -217,12 +217,12 @@ def time_phases(inbox: Path, work: Path, accounts: int, checkpoint_each: bool) -
     import logging
     from collections import defaultdict
 
-    from lnw.home import Home
-    from lnw.inbox import partition_key, scan_inbox
-    from lnw.ingest import parse_snapshot_items, store_parsed
-    from lnw.snapshots import AccountReads, build_snapshot, parsed_snapshot_inputs
+    from inbox.discovery import partition_key, scan_inbox
+    from inbox.home import Home
     from pipelines.assets.core import history_metadata
     from pipelines.checks import connections_within_cap, history_invariants, partial_export_gate
+    from pipelines.ingest import parse_snapshot_items, store_parsed
+    from pipelines.snapshots import AccountReads, build_snapshot, parsed_snapshot_inputs
     from warehouse.history import merge_snapshot_into_history, write_relationship_snapshot
     from warehouse.lock import open_warehouse
     from warehouse.raw import snapshot_sources

@@ -57,7 +57,7 @@ def main() -> int:
     import dagster as dg
 
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
-    from lnw.home import Home
+    from inbox.home import Home
     from lnw.samples import write_account_exports
     from pipelines.definitions import defs
 

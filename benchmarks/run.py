@@ -131,7 +131,7 @@ def read_floor(items, scratch: Path) -> tuple[float, float, int]:
     """Polars reading the same CSV files, all columns as strings: the floor of any load."""
     import polars as pl
 
-    from lnw.inbox import archive_members
+    from inbox.members import archive_members
 
     files: list[tuple[Path, int]] = []
     for item in items:
@@ -154,11 +154,12 @@ def load_snapshot(
     """One snapshot through every stage, with the functions the assets call."""
     import dagster as dg
 
-    from lnw.inbox import keep_in_archive
-    from lnw.ingest import items_of_snapshot, parse_item
-    from lnw.snapshots import classify_snapshot
+    from inbox.archive import keep_in_archive
+    from inbox.items import parse_item
     from pipelines.assets.marts import analytics_views, marts
+    from pipelines.ingest import items_of_snapshot
     from pipelines.resources import LnwSettings
+    from pipelines.snapshots import classify_snapshot
     from warehouse.database import connect, transaction
     from warehouse.history import merge_snapshot_into_history, write_relationship_snapshot
     from warehouse.raw import ExportRecord, load_export
@@ -255,7 +256,7 @@ def run_checks(home, account: str, day: dt.date) -> dict[str, bool]:
     as in a run), and the metric identities. Each opens the warehouse and reads its rows as the
     check does. The history check and the partial-export gate, a few SQL counts each, need a
     partitioned check context and are left out."""
-    from lnw.inbox import partition_key
+    from inbox.discovery import partition_key
     from pipelines.checks import metric_identities_hold, raw_suite, snapshot_suite
     from pipelines.resources import LnwSettings
     from quality.suites import RAW_RULES
@@ -333,7 +334,7 @@ def print_table(title: str, timings: Timings, info: dict) -> None:
 def warm_up(work: Path) -> None:
     """Load a tiny account once, untimed: the first call of each library pays its lazy
     imports (seconds, when Python may not cache bytecode), which is start-up, not load."""
-    from lnw.home import Home
+    from inbox.home import Home
     from lnw.samples import write_account_exports
 
     home = Home(work / "warm-up").ensure()
@@ -362,7 +363,7 @@ def generate(*args, **kwargs) -> None:
 
 
 def one_large_snapshot(args, work: Path) -> None:
-    from lnw.home import Home
+    from inbox.home import Home
 
     home = Home(work / "large").ensure()
     started = time.perf_counter()
@@ -387,7 +388,7 @@ def one_large_snapshot(args, work: Path) -> None:
 
 
 def weekly_snapshots(args, work: Path) -> None:
-    from lnw.home import Home
+    from inbox.home import Home
 
     home = Home(work / "weekly").ensure()
     days = [FIRST_DAY + dt.timedelta(weeks=w) for w in range(args.weeks)]

@@ -1779,4 +1779,4 @@ def write_sample_icp(path: Path) -> None:
     """Copy the sample ideal-customer-profile file shipped with the package to `path`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(resources.files("lnw").joinpath("sample_icp.yaml").read_bytes())
+    path.write_bytes(resources.files("transforms").joinpath("sample_icp.yaml").read_bytes())

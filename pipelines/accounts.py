@@ -32,16 +32,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from lnw.inbox import parse_partition_key
-from lnw.ingest import parse_snapshot_items, pending_snapshot_keys, store_parsed
-from lnw.snapshots import (
-    AccountReads,
-    SnapshotBuild,
-    SnapshotInputs,
-    build_snapshot,
-    parsed_snapshot_inputs,
-    read_snapshot_inputs,
-)
+from inbox.discovery import parse_partition_key
 from pipelines.assets.core import (
     RELATIONSHIP_HISTORY,
     RELATIONSHIP_SNAPSHOTS,
@@ -61,8 +52,17 @@ from pipelines.checks import (
     raw_suite_result,
     snapshot_suite_result,
 )
+from pipelines.ingest import parse_snapshot_items, pending_snapshot_keys, store_parsed
 from pipelines.partitions import snapshots
 from pipelines.resources import LnwSettings
+from pipelines.snapshots import (
+    AccountReads,
+    SnapshotBuild,
+    SnapshotInputs,
+    build_snapshot,
+    parsed_snapshot_inputs,
+    read_snapshot_inputs,
+)
 from warehouse.history import merge_snapshot_into_history, write_relationship_snapshot
 from warehouse.raw import snapshot_sources
 

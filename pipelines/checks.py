@@ -11,7 +11,7 @@ import warnings
 
 import dagster as dg
 
-from lnw.inbox import parse_partition_key
+from inbox.discovery import parse_partition_key
 from pipelines.assets.core import RELATIONSHIP_HISTORY, RELATIONSHIP_SNAPSHOTS
 from pipelines.assets.ingest import RAW_KEYS
 from pipelines.assets.marts import MART_KEYS

@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 import yaml
 
-from lnw.home import Home, icp_path
+from inbox.home import Home, icp_path
 from transforms.metrics import DEFAULT_WEEKLY_INVITATIONS
 from transforms.relevance import IdealCustomerProfile
 from warehouse.lock import open_warehouse

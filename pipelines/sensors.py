@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import dagster as dg
 
-from lnw.inbox import scan_inbox
+from inbox.discovery import scan_inbox
 from pipelines.jobs import backfill_account_job, ingest_job, refresh_marts_job
 from pipelines.partitions import snapshots
 from pipelines.resources import LnwSettings

@@ -1,6 +1,6 @@
 import pytest
 
-from lnw.home import Home
+from inbox.home import Home
 
 
 def run_lnw(home: Home, *args: str) -> int:

@@ -6,11 +6,11 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from lnw.inbox import parse_partition_key
-from lnw.snapshots import build_snapshot, read_snapshot_inputs
+from inbox.discovery import parse_partition_key
 from pipelines.assets.ingest import RAW_KEYS
 from pipelines.partitions import snapshots
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
+from pipelines.snapshots import build_snapshot, read_snapshot_inputs
 from warehouse.history import merge_snapshot_into_history, write_relationship_snapshot
 
 RELATIONSHIP_SNAPSHOTS = dg.AssetKey(["core", "relationship_snapshots"])

@@ -4,8 +4,9 @@ import datetime as dt
 
 import dagster as dg
 
-from lnw.inbox import parse_partition_key
-from lnw.ingest import ItemOutcome, ingest_snapshot_items
+from inbox.discovery import parse_partition_key
+from inbox.items import ItemOutcome
+from pipelines.ingest import ingest_snapshot_items
 from pipelines.partitions import snapshots
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
 

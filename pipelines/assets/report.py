@@ -16,7 +16,7 @@ def report(context: dg.AssetExecutionContext, lnw: LnwSettings):
     """`<home>/report.html`: charts of reach, capacity and relevance per account and the
     latest relevant arrivals and departures; one file that works offline (`lnw report`)."""
     # Imported here: the report module is only needed when this step runs.
-    from lnw.report import ReportError, write_report
+    from report.render import ReportError, write_report
 
     try:
         path = write_report(lnw.paths, icp=lnw.icp or None)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lnw.home import Home
+from inbox.home import Home
 from lnw.samples import write_account_exports
 from tests.conftest import run_lnw
 

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from lnw.home import Home
+from inbox.home import Home
 from lnw.samples import write_account_exports
 from tests.conftest import run_lnw
 from tests.ui.chromium import browser_test, headless_page, needs_chromium
@@ -158,7 +158,7 @@ def test_the_report_renders_in_chromium_offline_without_errors(reported, tmp_pat
 def test_charts_handle_one_snapshot_gaps_and_zeros():
     import xml.etree.ElementTree as ET
 
-    from lnw.report import Series, line_chart, stacked_bars
+    from report.render import Series, line_chart, stacked_bars
 
     one = [dt.date(2026, 10, 2)]
     several = [dt.date(2026, 10, 2), dt.date(2026, 10, 30), dt.date(2026, 11, 27)]

@@ -6,8 +6,8 @@ import zipfile
 
 import pytest
 
-from lnw.inbox import InboxItem, file_stem_kind, scan_inbox
-from lnw.ingest import parse_item
+from inbox.discovery import InboxItem, file_stem_kind, scan_inbox
+from inbox.items import parse_item
 from tests.ingest.corpus import CONNECTIONS, INVITATIONS, MESSAGES
 
 

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 import xlsxwriter
 
-from lnw.home import Home
+from inbox.home import Home
 from lnw.samples import write_account_exports
 from tests.conftest import run_lnw
 from transforms.errors import ExportFormatError

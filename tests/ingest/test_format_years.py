@@ -8,7 +8,7 @@ import zipfile
 import duckdb
 import pytest
 
-from lnw.home import Home
+from inbox.home import Home
 from lnw.samples import FORMAT_YEARS, write_account_exports
 from tests.conftest import run_lnw
 

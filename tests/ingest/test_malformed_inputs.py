@@ -9,7 +9,7 @@ import shutil
 import duckdb
 import pytest
 
-from lnw.home import Home
+from inbox.home import Home
 from lnw.samples import write_account_exports
 from tests.conftest import run_lnw
 from tests.ingest.corpus import CASES, write_case
@@ -113,8 +113,8 @@ def test_each_malformed_item_is_quarantined_with_a_reason(corpus_run, case):
 
 
 def test_an_unexpected_error_becomes_a_reason_that_quotes_nothing_from_the_file(tmp_path):
-    from lnw.inbox import InboxItem
-    from lnw.ingest import refusal_of
+    from inbox.discovery import InboxItem
+    from inbox.items import refusal_of
 
     item = InboxItem(tmp_path / "odd_2026-02-01.zip", "me", SECOND, "archive", "0" * 64)
     refusal = refusal_of(item, KeyError("Hi Ken, here is my private number"))

@@ -8,7 +8,7 @@ import zipfile
 import duckdb
 import pytest
 
-from lnw.home import Home
+from inbox.home import Home
 from tests.conftest import run_lnw
 from tests.ingest.corpus import CONNECTIONS, INVITATIONS, MESSAGES
 

@@ -8,7 +8,7 @@ import shutil
 
 import duckdb
 
-from lnw.home import Home
+from inbox.home import Home
 from lnw.samples import write_account_exports
 from tests.conftest import run_lnw
 

@@ -5,7 +5,7 @@ import itertools
 import duckdb
 import pytest
 
-from lnw.home import Home
+from inbox.home import Home
 from lnw.samples import write_demo_inbox
 from tests.conftest import run_lnw
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lnw.home import Home
+from inbox.home import Home
 from lnw.samples import SnapshotTruth, write_account_exports
 from tests.conftest import run_lnw
 

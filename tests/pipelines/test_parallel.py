@@ -16,10 +16,13 @@ import dagster as dg
 import duckdb
 import pytest
 
-from lnw.home import Home
+from inbox.home import Home
 from lnw.samples import write_account_exports
 from pipelines.checks import ALL_CHECKS
 from tests.conftest import run_lnw
+
+# Minutes of real processes and servers: left out of the fast tier (-m 'not slow').
+pytestmark = pytest.mark.slow
 
 DAYS = [dt.date(2026, 10, 2), dt.date(2026, 10, 16), dt.date(2026, 10, 30)]
 PARTIAL = "team-b:2026-10-16"

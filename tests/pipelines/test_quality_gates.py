@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from lnw.home import Home
+from inbox.home import Home
 from lnw.samples import write_account_exports
 from pipelines.assets.core import (
     RELATIONSHIP_SNAPSHOTS,

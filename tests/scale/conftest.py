@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from lnw.home import Home
+from inbox.home import Home
 from tests.scale.servers import postgres_server, redis_server
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"

@@ -20,6 +20,9 @@ import pytest
 from lnw.samples import write_account_exports
 from tests.scale.conftest import DEPLOY
 
+# Minutes of real processes and servers: left out of the fast tier (-m 'not slow').
+pytestmark = pytest.mark.slow
+
 ROOT = DEPLOY.parent
 BIN = Path(sys.executable).parent
 DAY = dt.date(2026, 11, 6)

@@ -3,9 +3,13 @@
 import datetime as dt
 
 import duckdb
+import pytest
 
 from lnw.samples import write_account_exports
 from tests.conftest import run_lnw
+
+# Minutes of real processes and servers: left out of the fast tier (-m 'not slow').
+pytestmark = pytest.mark.slow
 
 OCT, NOV = dt.date(2026, 10, 2), dt.date(2026, 11, 6)
 SNAPSHOTS = ["ana:2026-10-02", "ana:2026-11-06", "ben:2026-11-06"]

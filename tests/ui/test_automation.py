@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from lnw.home import Home
+from inbox.home import Home
 from lnw.samples import write_account_exports
 from pipelines.definitions import defs
 from tests.conftest import run_lnw

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from lnw.home import Home
+from inbox.home import Home
 from pipelines.definitions import defs
 from tests.ui.chromium import browser_test, headless_page, needs_chromium
 
-pytestmark = [browser_test, needs_chromium]
+pytestmark = [browser_test, needs_chromium, pytest.mark.slow]
 
 # The lineage a user must find in the graph, by group (layer) and node label. Written out,
 # not derived from the definitions, so that an asset dropped from the code fails this test.

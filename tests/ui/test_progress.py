@@ -3,7 +3,7 @@
 import datetime as dt
 import re
 
-from lnw.home import Home
+from inbox.home import Home
 from lnw.samples import write_account_exports
 from tests.conftest import run_lnw
 

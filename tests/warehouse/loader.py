@@ -13,11 +13,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from lnw.home import SAMPLE_ICP, Home
-from lnw.ingest import pending_snapshot_keys
+from inbox.home import SAMPLE_ICP, Home
 from pipelines.assets.core import relationship_history, relationship_snapshots
 from pipelines.assets.ingest import raw_exports
 from pipelines.assets.marts import analytics_views, marts
+from pipelines.ingest import pending_snapshot_keys
 from pipelines.partitions import snapshots
 from pipelines.resources import LnwSettings
 from transforms.metrics import DEFAULT_WEEKLY_INVITATIONS

@@ -23,12 +23,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lnw.home import Home
+from inbox.home import Home
 from lnw.samples import write_account_exports
 from tests.conftest import run_lnw
 from tests.warehouse.loader import load_inbox, load_until_killed
 from warehouse import database
 from warehouse.database import connect
+
+# Minutes of real processes and servers: left out of the fast tier (-m 'not slow').
+pytestmark = pytest.mark.slow
 
 DATES = [dt.date(2026, 9, 4) + dt.timedelta(weeks=w) for w in range(4)]
 KILLS = 24

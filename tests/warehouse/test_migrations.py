@@ -4,7 +4,7 @@ import datetime as dt
 
 import duckdb
 
-from lnw.home import Home
+from inbox.home import Home
 from lnw.samples import write_account_exports
 from tests.warehouse.loader import load_inbox
 from warehouse.database import connect, migrate, migration_files, schema_version

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 import yaml
 
-from lnw.home import Home
+from inbox.home import Home
 from lnw.samples import write_account_exports
 from pipelines.definitions import defs
 from pipelines.resources import WAREHOUSE_POOL

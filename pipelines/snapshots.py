@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from lnw.ingest import ReadItem
+from inbox.items import ReadItem
 from transforms.classify import (
     classify_relationships,
     conversations_are_attributable,

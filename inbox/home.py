@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_HOME = "data"
-SAMPLE_ICP = Path(__file__).parent / "sample_icp.yaml"
+# The bundled sample profile, beside the module that reads ICP files.
+SAMPLE_ICP = Path(__file__).parents[1] / "transforms" / "sample_icp.yaml"
 
 # Dagster's instance settings for this home: runs, schedules and sensor ticks are kept in it,
 # so the runs `lnw` makes show in the UI; the pool serializes writers of the DuckDB file.

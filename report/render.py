@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from lnw.home import Home, icp_path
+from inbox.home import Home, icp_path
 
 # Colour-blind-safe (Okabe-Ito) so the series stay apart for everyone.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999")

@@ -1,0 +1,126 @@
+"""Reading inbox items without the warehouse: keep each in archive/, parse its files, or
+quarantine it with the reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from inbox.archive import keep_in_archive
+from inbox.discovery import InboxItem
+from inbox.home import Home
+from inbox.members import ItemRefused, archive_members, check_file_size
+from inbox.quarantine import quarantine
+from transforms.connections import parse_connections
+from transforms.csv_reader import CsvTable
+from transforms.errors import ExportFormatError
+from transforms.follower_analytics import parse_follower_analytics
+from transforms.followers import parse_followers
+from transforms.invitations import parse_invitations
+from transforms.messages import parse_messages
+from warehouse.raw import ParsedFile
+
+
+@dataclass
+class ItemOutcome:
+    item: InboxItem
+    status: str  # loaded | skipped | quarantined | unused
+    detail: str = ""
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def parse_item(item: InboxItem, email_salt: str) -> list[ParsedFile]:
+    """Every file of the item the pipeline uses, parsed; raises on the first bad one."""
+    parsed: list[ParsedFile] = []
+
+    def add(kind: str, source: str, table: CsvTable) -> None:
+        parsed.append(ParsedFile(kind, source, table.encoding, table.resaved, table.frame))
+
+    if item.kind == "follower_analytics":
+        check_file_size(item.path.stat().st_size, item.name)
+        series = parse_follower_analytics(item.path.read_bytes(), source=item.name)
+        if series is not None:
+            parsed.append(ParsedFile("follower_counts", item.name, "xlsx", False, series))
+        return parsed
+    if item.kind == "follower_list":
+        check_file_size(item.path.stat().st_size, item.name)
+        table = parse_followers(item.path.read_bytes(), source=item.name)
+        _require_rows(table, item.name, "a follower list")
+        add("followers", item.name, table)
+        return parsed
+    for kind, member, data in archive_members(item):
+        source = f"{item.name}!{member}"
+        if kind == "connections":
+            table = parse_connections(data, source=source, email_salt=email_salt)
+            # A header with no rows would read as "every connection removed".
+            _require_rows(table, source, "Connections.csv")
+        elif kind == "invitations":
+            table = parse_invitations(data, source=source)
+        else:
+            table = parse_messages(data, source=source)
+        add(kind, member, table)
+    return parsed
+
+
+def _require_rows(table: CsvTable, source: str, what: str) -> None:
+    if table.frame.is_empty():
+        raise ExportFormatError(
+            source,
+            f"has a header but no rows; {what} of a real export is never empty, so this one was "
+            "probably cut short or emptied by hand",
+        )
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an item was refused, and where: what the reason file says."""
+
+    reason: str
+    member: str | None = None
+    row: int | None = None
+
+
+def refusal_of(item: InboxItem, exc: Exception) -> Refusal:
+    """Plain words for any failure while reading an item; an unexpected error still names the
+    item instead of failing the whole run."""
+    if isinstance(exc, ExportFormatError):
+        member = exc.source.partition("!")[2] or None
+        return Refusal(str(exc), member, exc.row)
+    if isinstance(exc, ItemRefused):
+        return Refusal(str(exc), exc.member)
+    # Only the error's type: its text may quote file content (a message body, an email).
+    return Refusal(
+        f"{item.name} could not be read: an unexpected {type(exc).__name__} while parsing it. "
+        "The file is probably not a LinkedIn export, or is damaged; please report it if it is "
+        "a genuine export"
+    )
+
+
+@dataclass
+class ReadItem:
+    """An inbox item read without the warehouse: its parsed files, or its outcome when it
+    needs no load (quarantined)."""
+
+    item: InboxItem
+    archive_path: str = ""
+    files: list[ParsedFile] = field(default_factory=list)
+    outcome: ItemOutcome | None = None
+
+
+def read_items(home: Home, items: list[InboxItem]) -> list[ReadItem]:
+    """Keep each item in archive/ and parse it: the CPU part of an ingest, which needs no
+    connection. A bad item is quarantined here; the others are left for `store_items`."""
+    read = []
+    for item in items:
+        archived = keep_in_archive(item, home.archive)
+        try:
+            files = parse_item(item, home.email_salt)
+        except Exception as exc:  # one bad item must never stop the others
+            refusal = refusal_of(item, exc)
+            moved = quarantine(
+                item, home.quarantine, refusal.reason, member=refusal.member, row=refusal.row
+            )
+            outcome = ItemOutcome(item, "quarantined", f"{refusal.reason} (moved to {moved})")
+            read.append(ReadItem(item, outcome=outcome))
+            continue
+        read.append(ReadItem(item, archived.relative_to(home.root).as_posix(), files))
+    return read

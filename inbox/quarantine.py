@@ -1,0 +1,41 @@
+"""Refused items move to ``quarantine/<account>/`` with a reason file beside them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from inbox.discovery import InboxItem
+
+
+def quarantine(
+    item: InboxItem,
+    quarantine_dir: Path,
+    reason: str,
+    *,
+    member: str | None = None,
+    row: int | None = None,
+) -> Path:
+    """Move a refused item out of the inbox, with ``<name>.reason.txt`` beside it naming the
+    item, the file inside the archive and the data row (after the header) where known."""
+    folder = quarantine_dir / item.account
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / item.name
+    counter = 1
+    while target.exists():
+        target = folder / f"{item.path.stem}.{counter}{item.path.suffix}"
+        counter += 1
+    shutil.move(str(item.path), target)
+    reason_file = target.with_name(target.name + ".reason.txt")
+    where = [f"Item: {item.name}"]
+    if member:
+        where.append(f"Inside the item: {member}")
+    if row is not None:
+        where.append(f"Row: {row} (counting data rows after the header)")
+    reason_file.write_text(
+        f"{item.name} (account {item.account}, snapshot {item.snapshot_date}) was not loaded.\n"
+        f"Reason: {' '.join(reason.split())}\n"
+        + "\n".join(where)
+        + "\nFix the file and drop it in the inbox again; nothing from it was stored.\n"
+    )
+    return target

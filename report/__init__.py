@@ -1,0 +1,1 @@
+"""The offline HTML report, rendered from the readers' copy of the warehouse."""

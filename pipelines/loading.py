@@ -408,8 +408,9 @@ class _Load:
                 by_kind.setdefault(kind, []).append(RawFile(label, rows, columns, key[1]))
                 labels.setdefault(key, []).append((kind, label))
         for kind, raw_files in by_kind.items():
-            self.judgement.raw[kind] = validate_batch(
-                raw_batch(RAW_RULES[kind], raw_files), run_name=f"{self.account} load"
+            self.judgement.raw[kind] = self._validate(
+                lambda each, k=kind, f=raw_files: raw_batch(RAW_RULES[k], f, each_file=each),
+                len(raw_files),
             )
         for key in sorted(self.to_judge, key=_order):
             sources = self.to_judge[key]
@@ -434,6 +435,14 @@ class _Load:
             if people.identity != self.stored[key].identity:
                 self.changed_people.add(key)
                 self.observations[key] = replace(self.observations[key], identity=people.identity)
+
+    def _validate(self, batch, files: int) -> ValidationReport:
+        """One GX run over the whole batch; when it fails and holds several files, a second
+        one that says which of them fail (`quality.suites.raw_batch`)."""
+        report = validate_batch(batch(False), run_name=f"{self.account} load")
+        if report.success or files == 1:
+            return report
+        return validate_batch(batch(True), run_name=f"{self.account} load")
 
     def _key(self, key: Key) -> ArchivePeople | pl.DataFrame:
         """The observation's people, keyed from its files (which must be at hand)."""
@@ -606,15 +615,15 @@ class _Load:
                 followers = self._key((FOLLOWERS, row["followers_observed_on"]))
             self.classified[day] = classify_relationships(archive, followers)
         if self.classified:
-            batch = core_snapshot_batch(
-                [
-                    SnapshotRows(
-                        day.isoformat(), people, rows[day]["followers_observed_on"] is not None
-                    )
-                    for day, people in sorted(self.classified.items())
-                ]
+            snapshots = [
+                SnapshotRows(
+                    day.isoformat(), people, rows[day]["followers_observed_on"] is not None
+                )
+                for day, people in sorted(self.classified.items())
+            ]
+            self.judgement.core = self._validate(
+                lambda each: core_snapshot_batch(snapshots, each_file=each), len(snapshots)
             )
-            self.judgement.core = validate_batch(batch, run_name=f"{self.account} load")
 
     def _person_keys(self, people) -> pl.DataFrame:
         if isinstance(people, ArchivePeople):

@@ -24,12 +24,6 @@ from transforms.classify import RELATIONSHIPS
 # optional): the same rule transforms.identity uses to make person keys.
 PROFILE_URL_PATTERN = r"(?i)^\s*(?:https?://)?(?:[a-z0-9-]+\.)*linkedin\.com/in/[^/?#\s]+"
 
-# Derived column: 1 for a row with none of the kind's person columns (a deactivated member in
-# Connections.csv, an empty line of a scraper's list), else 0. Its mean is the blank share.
-BLANK_PERSON = "blank_person"
-# Derived column for timestamps: the calendar date (UTC) the event happened.
-EVENT_DATE = "event_date"
-
 
 @dataclass(frozen=True)
 class RawRules:
@@ -117,10 +111,6 @@ def unparsed_column(url_column: str) -> str:
     return f"unparsed_{url_column}"
 
 
-def missing_column(url_column: str) -> str:
-    return f"missing_{url_column}"
-
-
 @dataclass(frozen=True)
 class RawFile:
     """One export file of a kind, as its suite validates it: its rows (at least the kind's
@@ -133,34 +123,39 @@ class RawFile:
     observed_on: dt.date
 
 
-# The fact naming which file of a batch a row comes from; expectations select their file
-# with a GX row condition on it.
+# Which file (or snapshot) of a batch a row is about.
 FILE_NUMBER = "file_number"
+# Facts of a file's rows: null where the row is sound, else what is wrong with it.
+UNREADABLE_DATE = "unreadable_date"
+LATE_DATE = "late_date"
+# Facts of a whole file, on one row of its own per file (null on the file's data rows).
+BLANK_SHARE = "blank_person_share"
+MISSING_URL_SHARE = "missing_url_share"
 
 
-def raw_batch(rules: RawRules, files: list[RawFile]) -> Batch:
-    """The raw suite of ``files`` (every new file of one kind an account's load reads) as one
-    GX batch: per-row facts computed once in Polars and stacked, and each file's expectations
-    restricted to its rows by a row condition, so that one GX run judges each file on its
-    own (a share of blank rows is a file's share, not the batch's)."""
-    frames, expectations = [], []
-    for number, file in enumerate(files):
-        facts = raw_facts(file.rows, rules)
-        names = [f.meta.output_name() for f in facts]
-        missing = [c for c in rules.required if c not in file.columns]
-        frame = file.rows.select(
-            *facts,
-            pl.lit(", ".join(missing) or None, pl.String).alias(MISSING_REQUIRED),
-            pl.lit(number, pl.Int32).alias(FILE_NUMBER),
-        )
-        frames.append(frame)
-        selected = _only(number, file.label) if len(files) > 1 else {"meta": _meta(file.label)}
-        expectations += [
-            _required_columns_present(selected),
-            *raw_expectations(rules, frame.select(names), file.observed_on, selected),
-        ]
+def raw_batch(rules: RawRules, files: list[RawFile], *, each_file: bool = False) -> Batch:
+    """The raw suite of ``files`` (the new files of one kind an account's load reads) as one
+    GX batch of facts computed once in Polars: for each file its rows' facts (an unparsed
+    URL, an unreadable or late date), and one row of its own facts (its missing required
+    columns, its shares of blank rows and of people without URL), so that every rule holds
+    for the batch exactly when it holds for each file, and one expectation per rule judges
+    them all. ``each_file``: one expectation per rule and file instead (a GX row condition
+    selecting the file's rows), which says which files fail; GX's cost grows with the number
+    of expectations (about 35 ms each on 90,000 rows), so a load asks for it only when the
+    whole batch fails."""
+    frames = [_file_facts(rules, file, number) for number, file in enumerate(files)]
     stacked = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
-    return Batch(rules.suite_name, stacked, expectations)
+    scopes = _scopes(files, each_file)
+    expectations = [e for scope in scopes for e in _raw_expectations(rules, stacked, scope)]
+    rows = sum(file.rows.height for file in files)
+    return Batch(rules.suite_name, stacked, expectations, rows=rows)
+
+
+def _scopes(files: list, each_file: bool) -> list[dict]:
+    if each_file and len(files) > 1:
+        return [_only(number, file.label) for number, file in enumerate(files)]
+    # A batch of one file names it; a batch of several, judged as one, names none.
+    return [{"meta": _meta(files[0].label)}] if len(files) == 1 else [{}]
 
 
 def _meta(label: str) -> dict:
@@ -174,33 +169,14 @@ def _only(number: int, label: str) -> dict:
     return {"row_condition": Column(FILE_NUMBER) == number, "meta": _meta(label)}
 
 
-def _required_columns_present(selected: dict):
-    """A file lacking a required column names them in `MISSING_REQUIRED` (one value for
-    every row of the file): the expectation holds when it is empty."""
-    import great_expectations.expectations as gxe
-
-    return gxe.ExpectColumnValuesToBeNull(
-        column=MISSING_REQUIRED, description="required columns present", **selected
-    )
+def latest_date_allowed(rules: RawRules, observed_on: dt.date) -> dt.date:
+    """The observation's date (a day later for timestamps)."""
+    return observed_on + TIMESTAMP_SLACK if rules.date_is_timestamp else observed_on
 
 
-def latest_date_allowed(rules: RawRules, snapshot_date: dt.date) -> dt.datetime:
-    """The snapshot's date (a day later for timestamps), as pandas holds dates: midnight."""
-    latest = snapshot_date + TIMESTAMP_SLACK if rules.date_is_timestamp else snapshot_date
-    return dt.datetime.combine(latest, dt.time())
-
-
-def raw_facts(rows: pl.DataFrame, rules: RawRules) -> list[pl.Expr]:
-    """Per-row facts of a raw file, on ``rows``; with the required columns' constants, the
-    only columns handed to GX:
-
-    - ``unparsed_<url column>``: the URL where it does not parse to a profile, else null
-      (so the bad values themselves are GX's sample);
-    - the date column (for timestamps, ``event_date``, the UTC calendar date);
-    - ``blank_person``: 1 for a row with none of the person columns, else 0;
-    - ``missing_<url column>``: 1 for a person without URL, 0 with one, null for a blank row
-      (GX leaves nulls out of its shares: the share is of people).
-    """
+def _file_facts(rules: RawRules, file: RawFile, number: int) -> pl.DataFrame:
+    """The facts of one file: its rows' (null where sound) and one row of its own."""
+    rows = file.rows
     facts = []
     for column in rules.url_columns:
         if column in rows.columns:
@@ -209,86 +185,95 @@ def raw_facts(rows: pl.DataFrame, rules: RawRules) -> list[pl.Expr]:
             facts.append(pl.when(parses.not_()).then(url).alias(unparsed_column(column)))
     if rules.date_column in rows.columns:
         date = pl.col(rules.date_column)
-        facts.append(date.dt.date().alias(EVENT_DATE) if rules.date_is_timestamp else date)
+        day = date.dt.date() if rules.date_is_timestamp else date
+        if rules.date_required:
+            row = (
+                pl.format("row {}", pl.col("row_number"))
+                if "row_number" in rows.columns
+                else (pl.lit("a row"))
+            )
+            facts.append(pl.when(day.is_null()).then(row).alias(UNREADABLE_DATE))
+        bound = latest_date_allowed(rules, file.observed_on)
+        late = pl.format("{} (at most {})", day.cast(pl.String), pl.lit(bound.isoformat()))
+        facts.append(pl.when(day > bound).then(late).alias(LATE_DATE))
+    frame = (
+        rows.select(*facts, pl.lit(number, pl.Int32).alias(FILE_NUMBER))
+        if facts
+        else (pl.DataFrame({FILE_NUMBER: [number] * rows.height}, schema={FILE_NUMBER: pl.Int32}))
+    )
+    missing = [c for c in rules.required if c not in file.columns]
+    own = {FILE_NUMBER: number, MISSING_REQUIRED: ", ".join(missing) or None}
     person_columns = [c for c in rules.person_columns if c in rows.columns]
-    if rules.person_columns and person_columns == list(rules.person_columns):
-        blank = pl.all_horizontal(pl.col(c).is_null() for c in person_columns)
-        facts.append(blank.cast(pl.Int8).alias(BLANK_PERSON))
+    if rules.person_columns and person_columns == list(rules.person_columns) and rows.height:
+        blank = rows.select(pl.all_horizontal(pl.col(c).is_null() for c in person_columns))
+        blank = blank.to_series()
+        if rules.max_blank_share is not None:
+            own[BLANK_SHARE] = blank.mean()
         url = rules.url_columns[0]
-        if url in rows.columns:
-            missing = pl.when(blank.not_()).then(pl.col(url).is_null().cast(pl.Int8))
-            facts.append(missing.alias(missing_column(url)))
-    return facts
+        people = rows.filter(~blank)
+        # An export without any URL (before 2024) gives weak keys, not an error.
+        if rules.max_missing_url_share is not None and url in rows.columns and people.height:
+            without = people[url].is_null()
+            if not without.all():
+                own[MISSING_URL_SHARE] = without.mean()
+    summary = pl.DataFrame([own]).cast({FILE_NUMBER: pl.Int32}, strict=False)
+    return pl.concat([frame, summary], how="diagonal_relaxed")
 
 
-def raw_expectations(
-    rules: RawRules, facts: pl.DataFrame, observed_on: dt.date, selected: dict | None = None
-) -> list:
-    """The row expectations of a raw file, on the frame of its `raw_facts`: whether the export
-    has URLs at all decides whether the missing-URL share applies (exports before 2024 have
-    no URL column). No date may be later than `latest_date_allowed` of ``observed_on``.
-    ``selected``: keyword arguments restricting each expectation to the file's rows."""
-    selected = selected or {}
+def _raw_expectations(rules: RawRules, facts: pl.DataFrame, scope: dict) -> list:
+    """One expectation per rule whose fact the batch has, limited to ``scope``."""
     import great_expectations.expectations as gxe
 
-    expectations: list = []
+    def has(column: str) -> bool:
+        return column in facts.columns and facts[column].null_count() < facts.height
+
+    expectations = [
+        gxe.ExpectColumnValuesToBeNull(
+            column=MISSING_REQUIRED, description="required columns present", **scope
+        )
+    ]
     for column in rules.url_columns:
         if unparsed_column(column) in facts.columns:
             expectations.append(
                 gxe.ExpectColumnValuesToBeNull(
                     column=unparsed_column(column),
                     description="profile URLs parse to a linkedin.com/in/ slug",
-                    **selected,
+                    **scope,
                 )
             )
-    date_column = EVENT_DATE if rules.date_is_timestamp else rules.date_column
-    if date_column in facts.columns:
-        if rules.date_required:
-            expectations.append(
-                gxe.ExpectColumnValuesToNotBeNull(
-                    column=date_column,
-                    description="dates parse (no empty or unreadable date)",
-                    **selected,
-                )
-            )
-        # The latest date, not a row-by-row comparison: GX compares dates one Python object
-        # at a time (4.8 s of 12.7 s on a 1M-row follower list), its maximum is one vectorized
-        # pass. pandas holds dates as midnight timestamps (see quality.validation). GX fails
-        # the maximum of an empty column, and scrapers' follower lists often have no follow
-        # dates at all.
-        if facts[date_column].null_count() < facts.height:
-            expectations.append(
-                gxe.ExpectColumnMaxToBeBetween(
-                    column=date_column,
-                    max_value=latest_date_allowed(rules, observed_on),
-                    description="dates not after the observation's date",
-                    **selected,
-                )
-            )
-    # Shares as `mostly` of a set membership, not as a column mean: GX's pandas mean first
-    # looks for Decimal objects one row at a time (0.3 s per 1M rows); `isin` is vectorized,
-    # and the failure says how many rows.
-    if rules.max_blank_share is not None and BLANK_PERSON in facts.columns:
+    if UNREADABLE_DATE in facts.columns:
         expectations.append(
-            gxe.ExpectColumnValuesToBeInSet(
-                column=BLANK_PERSON,
-                value_set=[0],
-                mostly=1 - rules.max_blank_share,
-                description=f"at most {rules.max_blank_share:.0%} blank-person rows",
-                **selected,
+            gxe.ExpectColumnValuesToBeNull(
+                column=UNREADABLE_DATE,
+                description="dates parse (no empty or unreadable date)",
+                **scope,
             )
         )
-    missing = missing_column(rules.url_columns[0])
-    # An export without any URL (before 2024) leaves every missing_ fact at 1 for people.
-    has_urls = missing in facts.columns and (facts[missing] == 0).any()
-    if rules.max_missing_url_share is not None and has_urls:
+    if LATE_DATE in facts.columns:
         expectations.append(
-            gxe.ExpectColumnValuesToBeInSet(
-                column=missing,
-                value_set=[0],
-                mostly=1 - rules.max_missing_url_share,
+            gxe.ExpectColumnValuesToBeNull(
+                column=LATE_DATE, description="dates not after the observation's date", **scope
+            )
+        )
+    # Shares are the files' own facts, one value per file: GX's mean would scan rows for
+    # Decimal objects one at a time (0.3 s per 1M rows), and a share of the whole batch
+    # would let one bad file hide among good ones.
+    if rules.max_blank_share is not None and has(BLANK_SHARE):
+        expectations.append(
+            gxe.ExpectColumnValuesToBeBetween(
+                column=BLANK_SHARE,
+                max_value=rules.max_blank_share,
+                description=f"at most {rules.max_blank_share:.0%} blank-person rows",
+                **scope,
+            )
+        )
+    if rules.max_missing_url_share is not None and has(MISSING_URL_SHARE):
+        expectations.append(
+            gxe.ExpectColumnValuesToBeBetween(
+                column=MISSING_URL_SHARE,
+                max_value=rules.max_missing_url_share,
                 description=f"at most {rules.max_missing_url_share:.0%} of people without URL",
-                **selected,
+                **scope,
             )
         )
     return expectations
@@ -298,7 +283,9 @@ CORE_SNAPSHOT_COLUMNS = ("person_key", "relationship", "is_connection")
 # Classes that need a follower list, and the one that stands for "follow status unknown".
 _FOLLOW_CLASSES = ("mutual", "connection_only", "follower_only")
 DUPLICATE_PERSON_KEY = "duplicate_person_key"
-HAS_PERSON_KEY = "has_person_key"
+ROW_WITHOUT_PERSON = "row_without_person"
+LISTED_RELATIONSHIP = "relationship_with_a_follower_list"
+UNLISTED_RELATIONSHIP = "relationship_without_a_follower_list"
 
 
 def allowed_relationships(has_follower_list: bool) -> list[str]:
@@ -318,56 +305,62 @@ class SnapshotRows:
     has_follower_list: bool
 
 
-def core_snapshot_batch(snapshots: list[SnapshotRows]) -> Batch:
+def core_snapshot_batch(snapshots: list[SnapshotRows], *, each_file: bool = False) -> Batch:
     """One row per person per snapshot, in an allowed relationship class, for every snapshot
-    a load classifies, as one GX batch (each snapshot's expectations on its own rows). The
-    person keys reach GX as facts (whether a row has one, the key where it is a duplicate,
-    else null): GX's uniqueness check and batch fingerprint both hash every key."""
+    a load classifies, as one GX batch (``each_file``: one expectation per rule and
+    snapshot). The person keys reach GX as facts (a row without one, the key where it is a
+    duplicate in its snapshot): GX's uniqueness check and batch fingerprint both hash every
+    key."""
     import great_expectations.expectations as gxe
 
-    frames, expectations = [], []
+    frames = []
     for number, snapshot in enumerate(snapshots):
         people = snapshot.people
-        selected = (
-            _only(number, snapshot.label) if len(snapshots) > 1 else {"meta": _meta(snapshot.label)}
-        )
-        missing = [c for c in CORE_SNAPSHOT_COLUMNS if c not in people.columns]
-        facts = [
-            pl.lit(", ".join(missing) or None, pl.String).alias(MISSING_REQUIRED),
-            pl.lit(number, pl.Int32).alias(FILE_NUMBER),
-        ]
-        expectations.append(_required_columns_present(selected))
+        facts = [pl.lit(number, pl.Int32).alias(FILE_NUMBER)]
         if "person_key" in people.columns:
             key = pl.col("person_key")
             facts += [
-                key.is_not_null().alias(HAS_PERSON_KEY),
+                pl.when(key.is_null()).then(pl.lit("a row")).alias(ROW_WITHOUT_PERSON),
                 pl.when(key.is_duplicated() & key.is_not_null())
                 .then(key)
                 .alias(DUPLICATE_PERSON_KEY),
             ]
+        if "relationship" in people.columns:
+            column = LISTED_RELATIONSHIP if snapshot.has_follower_list else UNLISTED_RELATIONSHIP
+            facts.append(pl.col("relationship").alias(column))
+        missing = [c for c in CORE_SNAPSHOT_COLUMNS if c not in people.columns]
+        own = pl.DataFrame(
+            [{FILE_NUMBER: number, MISSING_REQUIRED: ", ".join(missing) or None}]
+        ).cast({FILE_NUMBER: pl.Int32}, strict=False)
+        frames.append(pl.concat([people.select(facts), own], how="diagonal_relaxed"))
+    stacked = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+    expectations = []
+    for scope in _scopes(snapshots, each_file):
+        expectations.append(
+            gxe.ExpectColumnValuesToBeNull(
+                column=MISSING_REQUIRED, description="required columns present", **scope
+            )
+        )
+        if ROW_WITHOUT_PERSON in stacked.columns:
             expectations += [
-                gxe.ExpectColumnValuesToBeInSet(
-                    column=HAS_PERSON_KEY,
-                    value_set=[True],
-                    description="every row a person",
-                    **selected,
+                gxe.ExpectColumnValuesToBeNull(
+                    column=ROW_WITHOUT_PERSON, description="every row a person", **scope
                 ),
                 gxe.ExpectColumnValuesToBeNull(
                     column=DUPLICATE_PERSON_KEY,
                     description="one row per person per snapshot",
-                    **selected,
+                    **scope,
                 ),
             ]
-        if "relationship" in people.columns:
-            facts.append(pl.col("relationship"))
-            expectations.append(
-                gxe.ExpectColumnValuesToBeInSet(
-                    column="relationship",
-                    value_set=allowed_relationships(snapshot.has_follower_list),
-                    description="relationship in the allowed set",
-                    **selected,
+        for column, listed in ((LISTED_RELATIONSHIP, True), (UNLISTED_RELATIONSHIP, False)):
+            if column in stacked.columns:
+                expectations.append(
+                    gxe.ExpectColumnValuesToBeInSet(
+                        column=column,
+                        value_set=allowed_relationships(listed),
+                        description="relationship in the allowed set",
+                        **scope,
+                    )
                 )
-            )
-        frames.append(people.select(*facts))
-    stacked = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
-    return Batch("core_relationship_snapshots", stacked, expectations)
+    rows = sum(snapshot.people.height for snapshot in snapshots)
+    return Batch("core_relationship_snapshots", stacked, expectations, rows=rows)

@@ -41,6 +41,8 @@ class Batch:
     # Values of the expectations' `{"$PARAMETER": name}` bounds: a suite whose bounds move
     # with the snapshot stays one stored suite.
     parameters: dict[str, Any] = field(default_factory=dict)
+    # The rows validated, when the frame holds more (one row of facts per file, say).
+    rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,10 @@ class ValidationReport:
         return [o for o in self.outcomes if not o.success]
 
     def of(self, observation: str) -> ValidationReport:
-        """The outcomes about one file or snapshot of a stacked batch."""
+        """The outcomes about one file or snapshot of a stacked batch; all of them when the
+        batch was judged as a whole (its outcomes name no file)."""
+        if all(o.observation is None for o in self.outcomes):
+            return self
         outcomes = [o for o in self.outcomes if o.observation == observation]
         return ValidationReport(self.suite, self.rows, outcomes)
 
@@ -110,8 +115,17 @@ class ValidationReport:
         for o in self.failures:
             if o.missing_columns:
                 found = f"missing {', '.join(o.missing_columns)}"
-            elif o.unexpected_count is not None and o.unexpected_percent is not None:
-                found = f"{o.unexpected_count} rows ({o.unexpected_percent:.1f}%)"
+            elif o.column and o.column.endswith("_share") and o.sample:
+                # A file's own share, one value per file.
+                found = "observed " + ", ".join(f"{float(s):.0%}" for s in o.sample)
+                parts.append(
+                    f"{o.observation + ': ' if o.observation else ''}{o.description}: {found}"
+                )
+                continue
+            elif o.unexpected_count is not None:
+                # No share: a stacked batch's frame also holds one row of facts per file.
+                n = o.unexpected_count
+                found = f"{n} row{'' if n == 1 else 's'}"
             else:
                 found = f"observed {_plain(o.observed_value)}"
             if o.max_value is not None:
@@ -175,7 +189,7 @@ def validate_batch(
         index = site / "index.html"
     return ValidationReport(
         suite=batch.suite,
-        rows=batch.frame.height,
+        rows=batch.frame.height if batch.rows is None else batch.rows,
         outcomes=outcomes,
         data_docs=docs,
         data_docs_index=index,

@@ -30,8 +30,14 @@ def test_lineage_runs_from_the_inbox_to_every_analytics_view():
     }
     assert graph["core/relationship_history"] == {"core/relationship_snapshots"}
     assert "core/relationship_history" in graph["marts/reach"]
-    for view in ("reach", "messaging_capacity", "network_relevance", "current_relationships"):
-        assert "marts/reach" in graph[f"analytics/{view}"]
+    # Each view depends on what its SQL reads (tests/pipelines/test_lineage.py), no more.
+    for view in ("reach", "messaging_capacity", "network_relevance"):
+        assert graph[f"analytics/{view}"] == {f"marts/{view}"}
+    assert graph["analytics/current_relationships"] == {
+        "core/relationship_snapshots",
+        "marts/contact_relevance",
+    }
+    assert graph["analytics/relationships_as_of"] == {"core/relationship_history"}
 
 
 def test_assets_are_grouped_by_layer():

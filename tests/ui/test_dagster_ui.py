@@ -39,6 +39,8 @@ EXPECTED_GRAPH = {
     ("analytics", "messaging_capacity"),
     ("analytics", "network_relevance"),
     ("analytics", "account_comparison"),
+    ("analytics", "relationship_events"),
+    ("analytics", "relationships_as_of"),
     ("analytics", "report"),
 }
 STARTUP_SECONDS = 240

@@ -94,16 +94,18 @@ def test_sensor_schedule_and_jobs_are_defined():
     assert defs.resolve_job_def("refresh_marts") is not None
 
 
-def test_dagster_validates_the_workspace(tmp_path):
+def test_dg_check_defs_loads_the_definitions_without_superseded_verbs(tmp_path):
+    (tmp_path / "dagster.yaml").touch()
     result = subprocess.run(
-        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+        [str(Path(sys.executable).parent / "dg"), "check", "defs"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         env={"PATH": "/usr/bin:/bin", "DAGSTER_HOME": str(tmp_path), "LNW_HOME": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "All code locations passed validation" in result.stdout + result.stderr
+    assert "All definitions loaded successfully" in result.stdout + result.stderr
+    assert "SupersessionWarning" not in result.stdout + result.stderr
 
 
 def test_the_inbox_sensor_registers_partitions_and_never_runs_an_item_twice(tmp_path):

@@ -74,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     backfill.add_argument("account", help="the account (inbox folder name) to rebuild")
     backfill.add_argument("--icp", help="ideal customer profile YAML (default: $LNW_ICP)")
+    docs = with_home(
+        commands.add_parser("docs", help="build and open the Data Docs (validation results)")
+    )
+    docs.add_argument(
+        "--no-open", action="store_true", help="only build them and print where they are"
+    )
     report = with_home(commands.add_parser("report", help="an offline HTML report with charts"))
     report.add_argument("--out", help="the HTML file to write (default: <home>/report.html)")
     report.add_argument("--icp", help="ICP YAML to score people who left (default: $LNW_ICP)")
@@ -93,8 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo(home, args.seed)
     if args.command == "run":
         return run_pipeline(home, args.icp, args.accept_partial, args.workers)
-    if args.command in ("sql", "report", "export"):
-        from lnw.query import export_views, print_query, run_report
+    if args.command in ("sql", "report", "export", "docs"):
+        from lnw.query import export_views, open_data_docs, print_query, run_report
+    if args.command == "docs":
+        return open_data_docs(home, open_browser=not args.no_open)
     if args.command == "sql":
         return print_query(home, args.query, args.format, whole=args.warehouse, limit=args.limit)
     if args.command == "export":

@@ -202,6 +202,29 @@ def _sql_text(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
+def open_data_docs(home: Home, open_browser: bool = True) -> int:
+    """`lnw docs`: the Data Docs site brought up to date with every stored validation result,
+    then opened in the browser (it loads nothing from the network)."""
+    from quality.data_docs import build_site
+    from quality.validation import DATA_DOCS_SITE, VALIDATION_RESULTS
+
+    results = home.root / VALIDATION_RESULTS
+    if not results.exists():
+        print(
+            f"lnw docs: no validation results in {home.root} yet; run `lnw run` (or `lnw demo`)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    index = build_site(results, home.root / DATA_DOCS_SITE)
+    print(f"Data Docs: {index}")
+    if open_browser:
+        import webbrowser
+
+        if not webbrowser.open(index.as_uri()):
+            print("lnw docs: no browser found here; open the file above in one", file=sys.stderr)
+    return EXIT_OK
+
+
 def run_report(home: Home, out: str | None, icp: str | None) -> int:
     from report.render import ReportError, write_report
 

@@ -28,7 +28,7 @@ from quality.partial_export import (
     max_loss_share,
 )
 from quality.suites import CORE_SNAPSHOT_COLUMNS, RAW_RULES, core_snapshot_batch, raw_batch
-from quality.validation import ValidationReport, validate_batch
+from quality.validation import DATA_DOCS_SITE, ValidationReport, validate_batch
 from warehouse.database import query_frame
 from warehouse.raw import RAW_TABLES, snapshot_sources
 
@@ -61,6 +61,9 @@ def suite_result(asset: dg.AssetKey, report: ValidationReport) -> dg.AssetCheckR
     if report.data_docs is not None:
         metadata["data_docs"] = dg.MetadataValue.path(str(report.data_docs))
         metadata["data_docs_index"] = dg.MetadataValue.path(str(report.data_docs_index))
+        # A browser will not open a file path from the UI's page: this command opens them.
+        home = report.data_docs_index.parents[len(DATA_DOCS_SITE.parts)]
+        metadata["open_data_docs"] = dg.MetadataValue.text(f"uv run lnw docs --home {home}")
     return dg.AssetCheckResult(
         asset_key=asset,
         check_name=SUITE_CHECK,

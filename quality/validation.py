@@ -26,7 +26,10 @@ DATASOURCE = "polars_frames"
 DATA_ASSET = "frames"
 SAMPLE_SIZE = 5
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
-DATA_DOCS_SITE = Path("gx/uncommitted/data_docs/local_site")
+# Under the home: where GX's file context keeps each validation result as JSON, and the
+# offline Data Docs site built from them (`quality.data_docs`; `lnw docs` opens it).
+VALIDATION_RESULTS = Path("gx/uncommitted/validations")
+DATA_DOCS_SITE = Path("data_docs")
 
 
 @dataclass(frozen=True)
@@ -135,11 +138,10 @@ def validate_batch(
     """Validate the batch with its suite. With ``project_root``, results are kept in a GX
     file context at ``<project_root>/gx``; without it, nothing is written.
 
-    Data Docs: with ``render_docs``, or when an expectation failed, the pages of every
-    stored result not rendered yet and the site's index are rendered now, in one build. GX
-    compiles its page templates anew for each build (0.1-0.2 s here, most of what a small
-    validation costs), so the checks of a snapshot leave their pages to the snapshot's last
-    suite; the report links the page of its result either way."""
+    Data Docs (`quality.data_docs`, offline): with ``render_docs``, or when an expectation
+    failed, the pages of every stored result not rendered yet and the site's index are
+    rendered now; the checks of a snapshot leave their pages to the snapshot's last suite.
+    The report links the page of its result either way."""
     from great_expectations.core.run_identifier import RunIdentifier
 
     context = _context(project_root)
@@ -154,11 +156,17 @@ def validate_batch(
     outcomes = [_outcome(r) for r in result.results]
     docs = index = None
     if project_root is not None:
+        from quality.data_docs import INDEX, build_site, result_page
+
         site = project_root / DATA_DOCS_SITE
+        results = project_root / VALIDATION_RESULTS
         if render_docs or not all(o.success for o in outcomes):
-            _render_pending_data_docs(context, site)
-        docs = _result_page(site, (result.suite_name, *run_id.to_tuple(), result.batch_id))
-        index = site / "index.html"
+            build_site(results, site)
+        # Where GX's file store keeps the result: its key (suite, run name, run time, batch)
+        # as a path.
+        stored = results.joinpath(result.suite_name, *run_id.to_tuple(), f"{result.batch_id}.json")
+        docs = result_page(site, results, stored)
+        index = site / INDEX
     return ValidationReport(
         suite=batch.suite,
         rows=batch.frame.height,
@@ -231,25 +239,6 @@ def _validation_definition(context, name: str, expectations: list):
     )
     _DEFINITIONS[(id(context), name)] = (stored, definition)
     return definition
-
-
-def _result_page(site: Path, key: tuple[str, ...]) -> Path:
-    """Where GX's site renders a result: its store key (suite, run name, run time, batch)
-    as a path."""
-    *folders, batch = key
-    return site.joinpath("validations", *folders, f"{batch}.html")
-
-
-def _render_pending_data_docs(context, site: Path) -> None:
-    """Render every stored validation result without a page, and the index."""
-    pending = [
-        key
-        for key in context.validation_results_store.list_keys()
-        if not _result_page(site, key.to_tuple()).exists()
-    ]
-    # An empty list would mean "everything" to GX: a full rebuild.
-    if pending:
-        context.build_data_docs(resource_identifiers=pending)
 
 
 def _outcome(result) -> ExpectationOutcome:

@@ -134,7 +134,8 @@ def test_every_check_passes_on_good_data(home, tmp_path):
     }
     suite = evaluations["raw/connections expectation_suite"]
     assert suite.metadata["expectations_failed"].value == 0
-    assert Path(suite.metadata["data_docs"].value).exists()  # Data Docs in <home>/gx/
+    assert Path(suite.metadata["data_docs"].value).exists()  # Data Docs in <home>/data_docs/
+    assert suite.metadata["open_data_docs"].value.startswith("uv run lnw docs --home /")
 
 
 def test_a_connection_dated_after_its_snapshot_blocks_the_snapshot(tmp_path, capsys):

@@ -198,7 +198,7 @@ def test_data_docs_are_written_under_the_home(tmp_path):
         render_docs=False,
     )
     assert not report.success
-    site = tmp_path / "gx/uncommitted/data_docs/local_site"
+    site = tmp_path / "data_docs"
     assert report.data_docs.is_relative_to(site / "validations/raw_followers")
     assert "not a url" in report.data_docs.read_text()
     # A failure renders its Data Docs even when the caller leaves that to a later suite.

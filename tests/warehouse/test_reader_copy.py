@@ -124,3 +124,23 @@ def test_the_readers_copy_is_stored_for_duckdb_1_0_and_the_warehouse_is_not(publ
 
     assert storage(published.published).startswith("v1.0.0")
     assert storage(published.warehouse).startswith("v2")
+
+
+def test_the_duckdb_cli_as_the_readme_shows_it_reads_the_views(published):
+    """`uvx --from 'duckdb-cli<2' duckdb -readonly <copy>`: the README's command."""
+    uv = os.environ.get("UV") or shutil.which("uv")
+    query = (
+        "select count(*) from analytics.reach; "
+        "select count(*) from analytics.relationships_as_of(DATE '2026-11-01')"
+    )
+    result = subprocess.run(
+        [uv, "tool", "run", "--from", "duckdb-cli<2", "duckdb", "-readonly", "-csv",
+         "-noheader", str(published.published), "-c", query],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    reach, as_of = (int(line) for line in result.stdout.split())
+    expected = rows_in_duckdb_2(published.published)
+    assert reach == len(expected["reach"]) == 3
+    assert as_of == len(expected["relationships_as_of"]) > 0

@@ -244,3 +244,14 @@ def test_a_view_added_to_a_view_file_becomes_an_asset_with_its_lineage(tmp_path,
         ("analytics.reach", "followers"),
         ("analytics.reach", "lost_followers"),
     )
+
+
+def test_the_report_depends_on_the_views_its_queries_read():
+    import re
+    from pathlib import Path
+
+    source = (Path(__file__).parents[2] / "report" / "render.py").read_text()
+    read = set(re.findall(r"\banalytics\.(\w+)", source))
+    graph = defs.resolve_asset_graph()
+    parents = graph.get(dg.AssetKey("report")).parent_keys
+    assert {key.path[-1] for key in parents} == read

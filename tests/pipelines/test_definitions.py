@@ -95,7 +95,7 @@ def test_sensor_schedule_and_jobs_are_defined():
 
 
 def test_dg_check_defs_loads_the_definitions_without_superseded_verbs(tmp_path):
-    (tmp_path / "dagster.yaml").touch()
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     result = subprocess.run(
         [str(Path(sys.executable).parent / "dg"), "check", "defs"],
         cwd=ROOT,

@@ -102,7 +102,12 @@ def view_statements(path: Path) -> Iterator[ViewStatement]:
             start = number
         if start is not None and code.endswith(";"):
             sql = "\n".join(lines[start - 1 : number])
-            parsed = sqlglot.parse_one(sql, read="duckdb")
+            try:
+                parsed = sqlglot.parse_one(sql, read="duckdb")
+            except sqlglot.errors.ParseError as exc:
+                # The lineage of every view comes from this parse: a statement it cannot read
+                # must stop the definitions, naming the place, not leave a view out.
+                raise ValueError(f"{path}:{start}: sqlglot cannot parse it: {exc}") from exc
             start = None
             if not isinstance(parsed, exp.Create):
                 continue
@@ -203,6 +208,12 @@ def catalog() -> dict[str, Relation]:
         for path in view_files():
             for statement in view_statements(path):
                 query = statement.parsed.expression
+                try:
+                    lineage_of_columns = column_lineage(query, schema)
+                except sqlglot.errors.SqlglotError as exc:
+                    raise ValueError(
+                        f"{path}:{statement.line}: no column lineage for {statement.name}: {exc}"
+                    ) from exc
                 found[statement.name] = _relation(
                     con,
                     entries,
@@ -212,7 +223,7 @@ def catalog() -> dict[str, Relation]:
                     statement.line,
                     sql=statement.sql,
                     sources=tuple(sorted(relations_read(query))),
-                    column_sources=column_lineage(query, schema),
+                    column_sources=lineage_of_columns,
                 )
     finally:
         con.close()

@@ -52,3 +52,14 @@ def test_every_table_and_view_asset_shows_its_contract_in_the_catalog():
         if key.path[0] == "analytics":
             sql = metadata["sql"].value
             assert sql.startswith("```sql\nCREATE OR REPLACE ") and sql.count("\n") > 3, key
+
+
+def test_a_view_statement_the_parser_cannot_read_names_its_file_and_line(tmp_path):
+    import pytest
+
+    from warehouse.catalog import view_statements
+
+    bad = tmp_path / "insights.sql"
+    bad.write_text("-- a typo\nCREATE OR REPLACE VIEW analytics.x AS\nSELECT (1 FROM t;\n")
+    with pytest.raises(ValueError, match=r"insights\.sql:2: sqlglot cannot parse it"):
+        list(view_statements(bad))

@@ -207,7 +207,11 @@ def analytics_views(context: dg.AssetExecutionContext, lnw: LnwSettings):
     with lnw.warehouse() as con:
         described = {}
         for name, relation in PUBLIC_VIEWS.items():
-            described[name] = {"sql": contract_metadata(relation)["sql"]}
+            contract = contract_metadata(relation)
+            described[name] = {
+                "sql": contract["sql"],
+                "columns_computed_from": contract["columns_computed_from"],
+            }
             if relation.kind == "macro":
                 continue
             columns = {c.name for c in relation.columns}
@@ -221,7 +225,7 @@ def analytics_views(context: dg.AssetExecutionContext, lnw: LnwSettings):
                 "preview": dg.MetadataValue.md(markdown_preview(con, relation.name, order)),
                 # Repeated from the definition: the UI's column lineage reads the latest
                 # materialization.
-                "dagster/column_lineage": contract_metadata(relation)["dagster/column_lineage"],
+                "dagster/column_lineage": contract["dagster/column_lineage"],
             }
             if dated:
                 described[name]["latest_snapshots"] = latest

@@ -90,6 +90,17 @@ def column_lineage(relation: Relation) -> dg.TableColumnLineage:
     )
 
 
+def computed_from(relation: Relation) -> dg.MetadataValue:
+    """The column lineage as a table a person reads in the UI: Dagster's open-source UI keeps
+    `dagster/column_lineage` for its API and draws it only in Dagster+."""
+    lines = ["| column | computed from (table.column) |", "|---|---|"]
+    for column in relation.columns:
+        sources = relation.column_sources.get(column.name, ())
+        shown = ", ".join(f"`{table}.{name}`" for table, name in sources)
+        lines.append(f"| `{column.name}` | {shown or '(no source column)'} |")
+    return dg.MetadataValue.md("\n".join(lines))
+
+
 def sql_block(relation: Relation) -> dg.MetadataValue:
     """The statement that creates a view, as written in its file: over several lines, with
     its comments."""
@@ -115,6 +126,7 @@ def contract_metadata(relation: Relation) -> dict:
     if relation.sql is not None:
         metadata["sql"] = sql_block(relation)
         metadata["dagster/column_lineage"] = column_lineage(relation)
+        metadata["columns_computed_from"] = computed_from(relation)
     return metadata
 
 

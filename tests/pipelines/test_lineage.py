@@ -204,6 +204,8 @@ def test_every_analytics_column_leads_back_to_the_columns_it_is_computed_from(wa
 
 
 def test_follower_growth_rate_leads_back_to_the_mart_column():
+    readable = analytics_assets()["reach"].metadata["columns_computed_from"].value
+    assert "| `follower_growth_rate` | `marts.reach.follower_growth_rate` |" in readable
     shown = analytics_assets()["reach"].metadata["dagster/column_lineage"]
     assert shown.deps_by_column["follower_growth_rate"] == [
         dg.TableColumnDep(dg.AssetKey(["marts", "reach"]), "follower_growth_rate")

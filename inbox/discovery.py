@@ -21,23 +21,24 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _US_DATE = re.compile(r"(\d{2})-(\d{2})-(\d{4})")
 
 
+# How an item's date was found: in its name, or from its modification time.
+DATED_BY_NAME, DATED_BY_MODIFIED = "name", "modified"
+
+
 @dataclass(frozen=True)
 class InboxItem:
     path: Path
     account: str
-    snapshot_date: dt.date
+    observed_on: dt.date  # the date the item observes the account at
     kind: str  # archive | follower_list | follower_analytics
     sha256: str
+    dated_by: str = DATED_BY_NAME
 
     @property
     def export_id(self) -> str:
         """Content hash scoped to the account: the same bytes dropped again for one account
         are skipped, but two accounts never share an export (a team may pass a file around)."""
         return hashlib.sha256(f"{self.account}\0{self.sha256}".encode()).hexdigest()[:16]
-
-    @property
-    def partition_key(self) -> str:
-        return partition_key(self.account, self.snapshot_date)
 
     @property
     def name(self) -> str:
@@ -49,29 +50,24 @@ class InboxScan:
     items: list[InboxItem] = field(default_factory=list)
     ignored: list[Path] = field(default_factory=list)
 
-
-def partition_key(account: str, snapshot_date: dt.date) -> str:
-    return f"{account}:{snapshot_date.isoformat()}"
-
-
-def parse_partition_key(key: str) -> tuple[str, dt.date]:
-    account, _, day = key.rpartition(":")
-    return account, dt.date.fromisoformat(day)
+    def of_account(self, account: str) -> list[InboxItem]:
+        return [item for item in self.items if item.account == account]
 
 
-def snapshot_date_of(path: Path, *, last: bool = False) -> dt.date:
-    """A date in the name (``YYYY-MM-DD`` or LinkedIn's ``MM-DD-YYYY``), else the modification
-    date (UTC). With ``last``, the last date of the name (an analytics workbook is named
+def observed_date_of(path: Path, *, last: bool = False) -> tuple[dt.date, str]:
+    """The date an item observes: a date in its name (``YYYY-MM-DD`` or LinkedIn's
+    ``MM-DD-YYYY``), else its modification date (UTC), and which of the two it is. With
+    ``last``, the last date of the name (an analytics workbook is named
     ``Content_<start>_<end>_<name>.xlsx``: its data reach to the end date)."""
     for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_US_DATE, (2, 0, 1))):
         matches = list(pattern.finditer(path.name))
         for match in reversed(matches) if last else matches:
             parts = [int(match.group(i + 1)) for i in order]
             try:
-                return dt.date(*parts)
+                return dt.date(*parts), DATED_BY_NAME
             except ValueError:
                 continue
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date(), DATED_BY_MODIFIED
 
 
 def file_stem_kind(name: str) -> str | None:
@@ -148,6 +144,6 @@ def scan_inbox(inbox: Path, account: str | None = None) -> InboxScan:
             scan.ignored.append(path)
             continue
         digest = _sha256_folder(path) if path.is_dir() else _sha256_file(path)
-        day = snapshot_date_of(path, last=kind == "follower_analytics")
-        scan.items.append(InboxItem(path, owner, day, kind, digest))
+        day, dated_by = observed_date_of(path, last=kind == "follower_analytics")
+        scan.items.append(InboxItem(path, owner, day, kind, digest, dated_by))
     return scan

@@ -56,6 +56,10 @@ class Home:
         """The read copy for SQL clients, replaced after each successful run."""
         return self.root / "published" / "warehouse.duckdb"
 
+    def load_lock(self, account: str) -> Path:
+        """The lock one account's load holds (warehouse.lock.exclusive)."""
+        return self.root / "locks" / f"{account}.lock"
+
     @property
     def dagster(self) -> Path:
         return self.root / "dagster"

@@ -33,7 +33,7 @@ def quarantine(
     if row is not None:
         where.append(f"Row: {row} (counting data rows after the header)")
     reason_file.write_text(
-        f"{item.name} (account {item.account}, snapshot {item.snapshot_date}) was not loaded.\n"
+        f"{item.name} (account {item.account}, observed {item.observed_on}) was not loaded.\n"
         f"Reason: {' '.join(reason.split())}\n"
         + "\n".join(where)
         + "\nFix the file and drop it in the inbox again; nothing from it was stored.\n"

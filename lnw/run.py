@@ -12,6 +12,9 @@ from pathlib import Path
 from inbox.home import Home
 
 EXIT_OK, EXIT_FAILED, EXIT_QUARANTINED = 0, 1, 2
+# The code location of workspace.yaml: runs made here carry its label, as the daemon's do, so
+# that the UI lists them on their job's page (it shows a job's runs by that label).
+CODE_LOCATION = "linkedin_network"
 # The full event log goes to Dagster's storage (and the UI); the terminal gets warnings only.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -36,6 +39,28 @@ def _quarantine_reason(home: Home, item_name: str, since: float) -> str | None:
             if text.startswith(f"{item_name} ("):
                 return text.splitlines()[1].removeprefix("Reason: ")
     return None
+
+
+def _job_page_tag() -> dict[str, str]:
+    from dagster._core.storage.tags import REPOSITORY_LABEL_TAG
+
+    return {REPOSITORY_LABEL_TAG: f"__repository__@{CODE_LOCATION}"}
+
+
+def _instance(home: Home):
+    """Dagster's instance for the home. Its SQLite storages create their tables when first
+    opened: two `lnw run` starting at once on a new home would both create them (and leave
+    two schema versions behind), so the first opening is one process at a time."""
+    import dagster as dg
+
+    from warehouse.lock import exclusive
+
+    with exclusive(home.dagster / ".storage.lock"):
+        instance = dg.DagsterInstance.get()
+        instance.get_runs(limit=1)
+        instance.get_dynamic_partitions("accounts")
+        instance.all_instigator_state()
+    return instance
 
 
 def _release_abandoned_runs(instance) -> None:
@@ -71,9 +96,9 @@ def run_pipeline(
     workers: int = 1,
 ) -> int:
     """Load every new inbox item and refresh what depends on it; returns the exit code.
-    ``accept_partial``: snapshot keys the partial-export gate lets through (recorded as a
-    run tag, so the acceptance shows in the UI). ``workers`` above 1 loads the accounts in
-    that many processes at once (job load_accounts) instead of one run per snapshot."""
+    ``accept_partial``: observations (``account:date``) the partial-export gate lets through
+    (recorded as a run tag, so the acceptance shows in the UI). ``workers`` above 1 loads
+    that many accounts at once, in as many processes."""
     _prepare_environment(home, icp)
     started = time.time()
     progress(f"lnw: home {home.root}")
@@ -81,12 +106,13 @@ def run_pipeline(
 
     import dagster as dg
 
-    # Partitioned asset checks are "preview" in Dagster 1.13; users cannot act on the warning.
+    # Partitioned asset checks are "preview" in Dagster 1.13, and binding resources to sensors
+    # warns of a "beta" parameter we do not use: users cannot act on either.
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
-    from inbox.discovery import scan_inbox
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    from inbox.discovery import DATED_BY_MODIFIED, scan_inbox
     from pipelines.definitions import defs
-    from pipelines.ingest import pending_snapshot_keys
-    from pipelines.partitions import snapshots
+    from pipelines.loading import pending_accounts
     from warehouse.database import publication_due
     from warehouse.lock import open_warehouse
     from warehouse.raw import item_notes, loaded_export_ids
@@ -94,61 +120,73 @@ def run_pipeline(
     scan = scan_inbox(home.inbox)
     with open_warehouse(home.warehouse) as con:
         loaded = loaded_export_ids(con)
-        keys = pending_snapshot_keys(home, con)
+        accounts = pending_accounts(con, scan.items)
     new_items = [i for i in scan.items if i.export_id not in loaded]
-    progress(
-        f"lnw: {len(scan.items)} item(s) in the inbox, {len(new_items)} new, "
-        f"{len(keys)} snapshot(s) to load"
-    )
+    if not scan.items:
+        progress(
+            f"lnw: the inbox {home.inbox} is empty: put LinkedIn archives (the zip or its "
+            "folder) and follower lists in it, in a folder per account (inbox/<account>/), or "
+            "directly in it for the account `me`"
+        )
+    else:
+        progress(
+            f"lnw: {len(scan.items)} item(s) in the inbox, {len(new_items)} new, "
+            f"{len(accounts)} account(s) to load"
+        )
+    for item in new_items:
+        if item.dated_by == DATED_BY_MODIFIED:
+            progress(
+                f"lnw: {item.account}/{item.name} has no date in its name: it is taken as "
+                f"observed on {item.observed_on}, the day it was last modified; put the date "
+                "in its name (YYYY-MM-DD) to choose another"
+            )
 
-    instance = dg.DagsterInstance.get()
+    instance = _instance(home)
     _release_abandoned_runs(instance)
-    known = set(instance.get_dynamic_partitions(snapshots.name))
-    instance.add_dynamic_partitions(snapshots.name, [k for k in keys if k not in known])
     # The pid and host let a later run tell a dead `lnw run` from a live one.
-    run_tags = {"lnw/trigger": "cli", "lnw/pid": str(os.getpid()), "lnw/host": socket.gethostname()}
+    run_tags = {
+        "lnw/trigger": "cli",
+        "lnw/pid": str(os.getpid()),
+        "lnw/host": socket.gethostname(),
+        **_job_page_tag(),
+    }
     if accept_partial:
         from quality.partial_export import ACCEPT_TAG
 
         run_tags[ACCEPT_TAG] = ",".join(accept_partial)
-    if workers > 1 and keys:
-        failures = _load_accounts(instance, keys, workers, run_tags)
-    else:
-        failures = _load_snapshots(defs, instance, keys, new_items, run_tags)
+    failures, snapshots = [], 0
+    if accounts:
+        snapshots, failures = _load(defs, instance, accounts, workers, run_tags)
 
     with open_warehouse(home.warehouse) as con:
         loaded_now = loaded_export_ids(con)
         notes = item_notes(con)
         # A run killed after a merge leaves the readers' copy behind: finish the job.
         republish = publication_due(con, home.published)
-    quarantined = 0
-    counts = {"loaded": 0, "skipped": 0, "quarantined": 0, "not loaded": 0}
+    counts = {"loaded": 0, "skipped": 0, "quarantined": 0, "unused": 0, "not loaded": 0}
     for item in scan.items:
         label = f"{item.account}/{item.name}"
         if item.export_id in loaded:
             counts["skipped"] += 1
             print(f"skipped      {label} (already loaded)")
         elif item.export_id in loaded_now and notes.get(item.export_id, "").startswith("unused"):
-            counts["not loaded"] += 1
+            counts["unused"] += 1
             print(f"unused       {label} ({notes[item.export_id].removeprefix('unused: ')})")
         elif item.export_id in loaded_now:
             counts["loaded"] += 1
             note = f"; {notes[item.export_id]}" if item.export_id in notes else ""
-            # A follower workbook is a daily series, not a snapshot: name where it ends.
-            series = item.kind == "follower_analytics"
-            when = "daily follower totals up to" if series else "snapshot"
-            print(f"loaded       {label} ({when} {item.snapshot_date}{note})")
+            print(f"loaded       {label} ({_observes(item)}{note})")
         elif (reason := _quarantine_reason(home, item.name, started)) is not None:
-            quarantined += 1
             counts["quarantined"] += 1
             print(f"quarantined  {label}: {reason}")
         else:
             counts["not loaded"] += 1
-            print(f"not loaded   {label} (nothing in it the pipeline uses)")
-    if quarantined:
+            print(f"not loaded   {label} (its account's load failed: see below)")
+    if counts["quarantined"]:
         progress(
-            f"lnw: {quarantined} item(s) moved to {home.quarantine}, each with a .reason.txt: "
-            "fix the file (or download the export again) and drop it into the inbox again"
+            f"lnw: {counts['quarantined']} item(s) moved to {home.quarantine}, each with a "
+            ".reason.txt: fix the file (or download the export again) and drop it into the "
+            "inbox again"
         )
     for path in scan.ignored:
         progress(f"lnw: ignored {path.relative_to(home.inbox)} (not an export the pipeline reads)")
@@ -157,7 +195,7 @@ def run_pipeline(
     from pipelines.resources import LnwSettings
 
     # A new ICP file (or budget) changes every snapshot's metrics even with no new export.
-    if keys or republish or marts_settings_changed(LnwSettings()):
+    if snapshots or republish or marts_settings_changed(LnwSettings()):
         failures += _refresh_marts(defs, instance, run_tags)
     for failure in failures:
         print(f"FAILED       {failure}")
@@ -167,31 +205,20 @@ def run_pipeline(
             "(Runs page, tag lnw/failure). Fix the cause and run `lnw run` again: loaded items "
             "are not loaded twice."
         )
-    _summary(counts, len(keys), len(failures), time.time() - started)
+    _summary(counts, snapshots, len(failures), time.time() - started)
     if failures:
         return EXIT_FAILED
-    return EXIT_QUARANTINED if quarantined else EXIT_OK
+    return EXIT_QUARANTINED if counts["quarantined"] else EXIT_OK
 
 
-def _load_snapshots(defs, instance, keys, new_items, run_tags) -> list[str]:
-    """One ingest run per snapshot, in this process, one after the other."""
-    ingest = defs.resolve_job_def("ingest_snapshot")
-    failures = []
-    for number, key in enumerate(keys, start=1):
-        progress(f"lnw: [{number}/{len(keys)}] loading snapshot {key}")
-        for item in (i for i in new_items if i.partition_key == key):
-            progress(f"lnw:       {item.name} ({item.kind.replace('_', ' ')})")
-        result = ingest.execute_in_process(
-            partition_key=key,
-            instance=instance,
-            raise_on_error=False,
-            tags={**run_tags, "lnw/account": key.split(":", 1)[0]},
-            run_config=QUIET_CONSOLE,
-        )
-        progress(f"lnw:       {_stages(result)}")
-        if not result.success:
-            failures.append(f"snapshot {key}: {_failure_reason(result)} (run {result.run_id})")
-    return failures
+def _observes(item) -> str:
+    """What an item observes, for its `loaded` line."""
+    if item.kind == "follower_analytics":
+        # A daily series, not an observation of the timeline: say where it ends.
+        return f"daily follower totals up to {item.observed_on}"
+    what = "archive" if item.kind == "archive" else "follower list"
+    dated = "" if item.dated_by == "name" else ", dated by its modification time"
+    return f"{what} of {item.observed_on}{dated}"
 
 
 def quiet_step_processes(instance):
@@ -210,47 +237,67 @@ def quiet_step_processes(instance):
     )
 
 
-def _load_accounts(instance, keys: list[str], workers: int, run_tags) -> list[str]:
-    """One load_accounts run: a step per account, ``workers`` step processes at once."""
+def _load(
+    defs, instance, accounts: list[str], workers: int, tags: dict, rebuild: bool = False
+) -> tuple[int, list[str]]:
+    """One run of load_inbox (or backfill_account) for ``accounts``: in this process, or with
+    ``workers`` step processes at once. Returns the snapshots written and the failures."""
     import dagster as dg
 
-    from pipelines.definitions import bound_load_accounts_job
     from pipelines.jobs import executor_config
 
-    accounts = len({k.rpartition(":")[0] for k in keys})
-    progress(
-        f"lnw: loading {len(keys)} snapshot(s) of {accounts} account(s), "
-        f"{workers} processes at once"
+    job = "backfill_account" if rebuild else "load_inbox"
+    shown = ", ".join(accounts[:5]) + (
+        f" and {len(accounts) - 5} more" if len(accounts) > 5 else ""
     )
+    way = f"{workers} processes at once" if workers > 1 else "in this process"
+    progress(f"lnw: loading {len(accounts)} account(s), {way}: {shown}")
     run_config = {
-        **executor_config(workers),
         **QUIET_CONSOLE,
-        "ops": {"accounts_to_load": {"config": {"snapshots": keys}}},
+        "ops": {"accounts_to_load": {"config": {"accounts": accounts, "rebuild": rebuild}}},
     }
-    with (
-        quiet_step_processes(instance) as quiet_instance,
-        dg.execute_job(
-            dg.reconstructable(bound_load_accounts_job),
-            instance=quiet_instance,
-            run_config=run_config,
-            tags=run_tags,
-            raise_on_error=False,
-        ) as result,
-    ):
-        merged = sum(
-            1
-            for event in result.get_asset_materialization_events()
-            if event.asset_key == dg.AssetKey(["core", "relationship_history"])
-        )
-        progress(f"lnw:       {merged} of {len(keys)} snapshot(s) merged into the history")
-        if result.success:
-            return []
-        return [f"load_accounts: {_failure_reason(result)} (run {result.run_id})"]
+    tags = {**tags, **({"lnw/account": accounts[0]} if len(accounts) == 1 else {})}
+    if workers > 1:
+        from pipelines.definitions import load_inbox_job_with_resources
+
+        with (
+            quiet_step_processes(instance) as quiet,
+            dg.execute_job(
+                dg.reconstructable(load_inbox_job_with_resources),
+                instance=quiet,
+                run_config={**run_config, **executor_config(workers)},
+                tags={**tags, **defs.resolve_job_def(job).tags},
+                raise_on_error=False,
+            ) as result,
+        ):
+            return _after_load(instance, result)
+    result = defs.resolve_job_def(job).execute_in_process(
+        instance=instance, raise_on_error=False, tags=tags, run_config=run_config
+    )
+    return _after_load(instance, result)
+
+
+def _after_load(instance, result) -> tuple[int, list[str]]:
+    import dagster as dg
+
+    from pipelines.sensors import tag_failure
+
+    written = 0
+    for event in result.get_asset_materialization_events():
+        if event.asset_key == dg.AssetKey(["core", "relationship_snapshots"]):
+            metadata = event.step_materialization_data.materialization.metadata
+            written += metadata["snapshots_written"].value
+    progress(f"lnw:       {_stages(result)}; {written} snapshot(s) written")
+    if result.success:
+        return written, []
+    # The same reason in words as the failure sensor gives runs launched elsewhere.
+    reason = tag_failure(instance, result.run_id)
+    return written, [f"load: {reason} (run {result.run_id})"]
 
 
 def run_backfill(home: Home, account: str, icp: str | None = None) -> int:
-    """Re-run every snapshot partition of one account (job `backfill_account`), oldest first,
-    then refresh the metrics: a rebuild after a parser fix or a bad load."""
+    """Judge and build every observation of one account again from its stored raw rows
+    (job `backfill_account`), then refresh the metrics: after a parser fix or a bad load."""
     _prepare_environment(home, icp)
     started = time.time()
     import warnings
@@ -258,44 +305,30 @@ def run_backfill(home: Home, account: str, icp: str | None = None) -> int:
     import dagster as dg
 
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
-    from inbox.discovery import partition_key
     from pipelines.definitions import defs
-    from pipelines.partitions import snapshots
     from warehouse.lock import open_warehouse
 
     with open_warehouse(home.warehouse) as con:
-        stored = con.execute(
-            "SELECT DISTINCT account, snapshot_date FROM raw.exports ORDER BY 1, 2"
-        ).fetchall()
-    keys = [partition_key(a, d) for a, d in stored if a == account]
-    if not keys:
-        accounts = sorted({a for a, _ in stored})
+        stored = [
+            a
+            for (a,) in con.execute(
+                "SELECT DISTINCT account FROM raw.exports ORDER BY 1"
+            ).fetchall()
+        ]
+    if account not in stored:
         print(
-            f"lnw backfill: no snapshot of account {account!r} is loaded in {home.root}; "
-            f"loaded accounts: {', '.join(accounts) or 'none (run `lnw run` first)'}",
+            f"lnw backfill: no export of account {account!r} is loaded in {home.root}; "
+            f"loaded accounts: {', '.join(stored) or 'none (run `lnw run` first)'}",
             file=sys.stderr,
         )
         return EXIT_FAILED
-    instance = dg.DagsterInstance.get()
-    known = set(instance.get_dynamic_partitions(snapshots.name))
-    instance.add_dynamic_partitions(snapshots.name, [k for k in keys if k not in known])
-    failures = []
-    for number, key in enumerate(keys, start=1):
-        progress(f"lnw: [{number}/{len(keys)}] re-running snapshot {key}")
-        result = defs.resolve_job_def("backfill_account").execute_in_process(
-            partition_key=key,
-            instance=instance,
-            raise_on_error=False,
-            tags={"lnw/trigger": "cli", "lnw/account": account},
-            run_config=QUIET_CONSOLE,
-        )
-        progress(f"lnw:       {_stages(result)}")
-        if not result.success:
-            failures.append(f"snapshot {key}: {_failure_reason(result)} (run {result.run_id})")
-    failures += _refresh_marts(defs, instance, {"lnw/trigger": "cli backfill"})
+    instance = _instance(home)
+    tags = {"lnw/trigger": "cli backfill", **_job_page_tag()}
+    snapshots, failures = _load(defs, instance, [account], 1, tags, rebuild=True)
+    failures += _refresh_marts(defs, instance, tags)
     for failure in failures:
         print(f"FAILED       {failure}")
-    print(f"backfilled   {account}: {len(keys) - len(failures)} of {len(keys)} snapshot(s)")
+    print(f"backfilled   {account}: {snapshots} snapshot(s) rebuilt")
     progress(f"lnw: done in {time.time() - started:.1f} s")
     return EXIT_FAILED if failures else EXIT_OK
 
@@ -309,30 +342,28 @@ def _refresh_marts(defs, instance, tags: dict[str, str]) -> list[str]:
     progress(f"lnw:       {_stages(result)}")
     if result.success:
         return []
-    return [f"metrics refresh: {_failure_reason(result)} (run {result.run_id})"]
+    from pipelines.sensors import tag_failure
+
+    return [f"metrics refresh: {tag_failure(instance, result.run_id)} (run {result.run_id})"]
 
 
 def _stages(result) -> str:
-    """Each asset step's time and the checks' outcome of one run, for the progress line."""
-    evaluations = result.get_asset_check_evaluations()
-    # Steps that evaluated checks (one check, or several as a multi-asset check) are summed
-    # up as one stage.
-    check_steps = {
-        e.step_key for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
-    }
-    steps, check_ms = [], 0
+    """Each step's time (a load step is named after its account) and the checks' outcome of
+    one run, for the progress line."""
+    steps = []
     for event in result.all_events:
         if event.event_type_value not in ("STEP_SUCCESS", "STEP_FAILURE"):
             continue
         took = getattr(event.event_specific_data, "duration_ms", None) or 0
-        if event.step_key in check_steps:
-            check_ms += took
-            continue
         state = "" if event.event_type_value == "STEP_SUCCESS" else " FAILED"
-        steps.append(f"{event.step_key.split('__')[-1]}{state} {took / 1000:.1f} s")
+        name = event.step_key.split("__")[-1]
+        if "[" in name:  # a mapped step: load_one_account[a0_me]
+            name = name.split("[", 1)[1].rstrip("]").split("_", 1)[-1]
+        steps.append(f"{name}{state} {took / 1000:.1f} s")
+    evaluations = result.get_asset_check_evaluations()
     passed = sum(bool(e.passed) for e in evaluations)
     if evaluations:
-        steps.append(f"checks {passed}/{len(evaluations)} passed {check_ms / 1000:.1f} s")
+        steps.append(f"checks {passed}/{len(evaluations)} passed")
     return ", ".join(steps) or "no step ran"
 
 
@@ -341,8 +372,9 @@ def _summary(counts: dict[str, int], snapshots: int, failures: int, seconds: flo
         ("items loaded", counts["loaded"]),
         ("items skipped (already loaded)", counts["skipped"]),
         ("items quarantined", counts["quarantined"]),
-        *([("items not used", counts["not loaded"])] if counts["not loaded"] else []),
-        ("snapshots loaded", snapshots),
+        *([("items holding nothing used", counts["unused"])] if counts["unused"] else []),
+        *([("items not loaded", counts["not loaded"])] if counts["not loaded"] else []),
+        ("snapshots written", snapshots),
         ("failed runs", failures),
         ("time", f"{seconds:.1f} s"),
     ]
@@ -350,26 +382,6 @@ def _summary(counts: dict[str, int], snapshots: int, failures: int, seconds: flo
     progress("lnw: summary")
     for name, value in rows:
         progress(f"lnw:   {name:<{width}}  {value:>8}")
-
-
-def _failure_reason(result) -> str:
-    """The first failed step or check, in words, from a Dagster run result."""
-    reasons = []
-    for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            error = event.event_specific_data.error
-            while error is not None and error.cause is not None:
-                error = error.cause
-            message = error.message.strip().splitlines()[-1] if error else "failed"
-            reasons.append(f"step {event.step_key} failed: {message}")
-    for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed:
-            detail = evaluation.description or (evaluation.metadata and dict(evaluation.metadata))
-            reasons.append(
-                f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} "
-                f"failed ({detail})"
-            )
-    return "; ".join(reasons) or "see the run in the Dagster UI"
 
 
 def run_demo(home: Home, seed: int) -> int:

@@ -667,6 +667,7 @@ class _AccountExports:
         follower_list_for: Collection[dt.date] | None,
         follower_list_style: str,
         format_year: int | None = None,
+        archive_for: Collection[dt.date] | None = None,
     ) -> None:
         self.folder = inbox / account
         self.format_year = format_year
@@ -678,6 +679,7 @@ class _AccountExports:
         self.churn = churn
         self.extracted = set(extracted_folder_for)
         self.listed = set(self.dates) if follower_list_for is None else set(follower_list_for)
+        self.archived = set(self.dates) if archive_for is None else set(archive_for)
         self.style = follower_list_style
         self.rng = random.Random(seed)
         self.people = _People(self.rng)
@@ -1428,13 +1430,15 @@ class _AccountExports:
             if self.format_year is not None:
                 files = _in_format_of(self.format_year, files, self.me.url)
             stamp = f"{day.month:02d}-{day.day:02d}-{day.year}"
-            if day in self.extracted:
-                item = self.folder / f"Complete_LinkedInDataExport_{stamp}"
-                _write_folder(item, files, day)
+            written = []
+            if day not in self.archived:
+                pass  # a date of a follower list only: the archive is requested less often
+            elif day in self.extracted:
+                written.append(self.folder / f"Complete_LinkedInDataExport_{stamp}")
+                _write_folder(written[-1], files, day)
             else:
-                item = self.folder / f"Basic_LinkedInDataExport_{stamp}.zip"
-                _write_zip(item, files, day)
-            written = [item]
+                written.append(self.folder / f"Basic_LinkedInDataExport_{stamp}.zip")
+                _write_zip(written[-1], files, day)
             if state.follower_list is not None:
                 _pin_mtime(state.follower_list, day)
                 written.append(state.follower_list)
@@ -1698,6 +1702,7 @@ def write_account_exports(
     follower_list_for: set[dt.date] | None = None,
     follower_list_style: str = "phantom",
     format_year: int | None = None,
+    archive_for: AbstractSet[dt.date] | None = None,
 ) -> list[SnapshotTruth]:
     """Write one account's exports into `inbox/<account>/` and return what they contain.
 
@@ -1705,8 +1710,10 @@ def write_account_exports(
     (linkedin-formats.md 2.2, 3.2, 4.1): the same people and events, other columns, dates and
     file names. None (the default) writes today's format.
 
-    One LinkedIn archive per snapshot date (a zip, or an extracted folder for the dates in
-    `extracted_folder_for`) and a follower list (every date, or those in `follower_list_for`).
+    One LinkedIn archive per snapshot date (every date, or those in `archive_for`; a zip, or an
+    extracted folder for the dates in `extracted_folder_for`) and a follower list (every date,
+    or those in `follower_list_for`): the truths describe the network on every date, archive
+    or not.
     `n_connections` and `n_followers` are the sizes at the first snapshot; later snapshots drift
     with `churn` (a share per snapshot). `n_messages` is the size of the last snapshot's
     messages.csv; each snapshot holds every message up to its date.
@@ -1737,6 +1744,7 @@ def write_account_exports(
         follower_list_for=follower_list_for,
         follower_list_style=follower_list_style,
         format_year=format_year,
+        archive_for=archive_for,
     )
     # A million followers are millions of objects without reference cycles: the cyclic
     # garbage collector would walk them again and again for nothing.

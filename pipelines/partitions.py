@@ -1,5 +1,5 @@
-"""One dynamic partition per snapshot: ``<account>:<YYYY-MM-DD>``, registered as items arrive."""
+"""One dynamic partition per account (an inbox folder), registered as its items arrive."""
 
 import dagster as dg
 
-snapshots = dg.DynamicPartitionsDefinition(name="snapshots")
+accounts = dg.DynamicPartitionsDefinition(name="accounts")

@@ -10,9 +10,14 @@ import duckdb
 import yaml
 
 from inbox.home import Home, icp_path
+from pipelines.loading import LoadSettings
+from quality.partial_export import ACCEPT_ENV, ACCEPT_TAG, accepted_keys, max_loss_share
 from transforms.metrics import DEFAULT_WEEKLY_INVITATIONS
 from transforms.relevance import IdealCustomerProfile
+from transforms.timeline import DEFAULT_CARRY_DAYS
 from warehouse.lock import open_warehouse
+
+CARRY_ENV = "LNW_CARRY_DAYS"
 
 # Every asset step that opens the DuckDB file takes a slot in this pool (limit 1 in the home's
 # dagster.yaml): DuckDB allows one process at a time, even for reading. A pool is held for a
@@ -39,6 +44,22 @@ class LnwSettings(dg.ConfigurableResource):
         if self.weekly_invitations:
             return self.weekly_invitations
         return int(os.environ.get("LNW_WEEKLY_INVITATIONS", DEFAULT_WEEKLY_INVITATIONS))
+
+    def load_settings(self, run_tags: dict[str, str]) -> LoadSettings:
+        """How loads judge and carry observations: ``LNW_CARRY_DAYS``, ``LNW_MAX_LOSS``, and
+        the partial exports accepted by the run tag `lnw/accept_partial` or
+        ``LNW_ACCEPT_PARTIAL``."""
+        accepted = {
+            key: f"environment {ACCEPT_ENV}" for key in accepted_keys(os.environ.get(ACCEPT_ENV))
+        }
+        accepted |= {
+            key: f"run tag {ACCEPT_TAG}" for key in accepted_keys(run_tags.get(ACCEPT_TAG))
+        }
+        return LoadSettings(
+            carry_days=int(os.environ.get(CARRY_ENV, "") or DEFAULT_CARRY_DAYS),
+            max_loss=max_loss_share(),
+            accepted=accepted,
+        )
 
     @contextmanager
     def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -1,6 +1,7 @@
-"""The partial-export gate: a snapshot that loses a large share of the account's connections
-or followers at once is more likely a truncated export (LinkedIn sometimes sends one; a
-scraper can stop half-way) than a real loss, and must not reach the history unchallenged."""
+"""The partial-export gate: an archive or a follower list that loses a large share of the
+connections or followers of the previous one of its kind is more likely a truncated export
+(LinkedIn sometimes sends one; a scraper can stop half-way) than a real loss, and must not
+reach the snapshots unchallenged."""
 
 from __future__ import annotations
 
@@ -14,16 +15,6 @@ MAX_LOSS_ENV = "LNW_MAX_LOSS"
 ACCEPT_ENV = "LNW_ACCEPT_PARTIAL"
 # The run tag `lnw run --accept-partial` sets; a run launched from the UI can carry it too.
 ACCEPT_TAG = "lnw/accept_partial"
-
-
-@dataclass(frozen=True)
-class Headcount:
-    """People of a snapshot the gate compares: identified connections, and followers when
-    the snapshot has a follower list (None: unknown, never compared)."""
-
-    snapshot_date: dt.date
-    connections: int
-    followers: int | None
 
 
 @dataclass(frozen=True)
@@ -58,14 +49,10 @@ def max_loss_share(value: str | None = None) -> float:
     return share
 
 
-def excessive_losses(current: Headcount, previous: Headcount | None, max_loss: float) -> list[Loss]:
-    """Losses since the previous snapshot larger than ``max_loss``; none for a first one."""
-    if previous is None:
-        return []
-    losses = [Loss("connections", previous.connections, current.connections)]
-    if previous.followers is not None and current.followers is not None:
-        losses.append(Loss("followers", previous.followers, current.followers))
-    return [loss for loss in losses if loss.before > 0 and loss.share > max_loss]
+def excessive_loss(what: str, before: int, after: int, max_loss: float) -> Loss | None:
+    """The loss from ``before`` to ``after`` people, if it is larger than ``max_loss``."""
+    loss = Loss(what, before, after)
+    return loss if before > 0 and loss.share > max_loss else None
 
 
 def accepted_keys(*values: str | None) -> set[str]:
@@ -74,12 +61,15 @@ def accepted_keys(*values: str | None) -> set[str]:
     return {key for value in values if value for key in re.split(r"[,\s]+", value) if key}
 
 
-def blocked_message(key: str, previous: Headcount, losses: list[Loss], max_loss: float) -> str:
-    lost = "; ".join(loss.describe() for loss in losses)
+def observation_blocked_message(
+    key: str, kind: str, previous_observed_on: dt.date, loss: Loss, max_loss: float
+) -> str:
+    """Why an archive or a follower list is not used, and the two ways out."""
+    what = "archive" if kind == "connections" else "follower list"
     return (
-        f"snapshot {key} looks like a partial export: {lost} since {previous.snapshot_date}, "
-        f"more than the {max_loss:.0%} allowed ({MAX_LOSS_ENV}). Its history and metrics were "
-        f"not written. If the export is complete, put the complete one in the inbox; if the "
-        f"loss is real, accept it with `lnw run --accept-partial {key}` "
-        f"(or {ACCEPT_ENV}={key})."
+        f"the {what} of {key} looks like a partial export: {loss.describe()} since the "
+        f"{what} of {previous_observed_on}, more than the {max_loss:.0%} allowed "
+        f"({MAX_LOSS_ENV}). It is not used: the snapshots and metrics keep the previous one. "
+        f"If the export is complete, put the complete one in the inbox; if the loss is real, "
+        f"accept it with `lnw run --accept-partial {key}` (or {ACCEPT_ENV}={key})."
     )

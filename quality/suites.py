@@ -1,28 +1,24 @@
 """The expectation suites of the raw and core layers, as data first, then as GX objects.
 
 Each raw file kind lists the columns it must have, the profile-URL columns that must parse,
-the date column that must parse and not lie after the snapshot, and the columns that identify
-a person. A suite is validated in one batch of per-row facts computed once in Polars (where
-they cost least), so that every rule is a cheap, vectorized GX expectation and GX fingerprints
-no long string column (see quality.validation for what that costs). The required columns the
-frame has reach GX as constant columns of the same names, so that a suite is one GX run: each
-run costs a fixed 5 ms or so, and under the home's GX project a stored result and a Data Docs
-page besides (about 20 ms a run measured, on a 5k-connection snapshot).
+the date column that must parse and not lie after the observation, and the columns that
+identify a person. A suite is validated in one batch of per-row facts computed once in Polars
+(where they cost least), so that every rule is a cheap, vectorized GX expectation and GX
+fingerprints no long string column (see quality.validation for what that costs). Every file
+of a kind that one account's load reads is in one batch: its expectations carry a row
+condition that selects its rows, so that a suite costs one GX run per load, not one per file
+and snapshot, and each file is still judged on its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import polars as pl
 
-from quality.validation import Batch
+from quality.validation import MISSING_REQUIRED, Batch
 from transforms.classify import RELATIONSHIPS
-
-if TYPE_CHECKING:
-    from great_expectations.expectations import ExpectTableColumnsToMatchSet
 
 # A profile URL parses when it reaches a slug under linkedin.com/in/ (any subdomain, scheme
 # optional): the same rule transforms.identity uses to make person keys.
@@ -115,8 +111,6 @@ RAW_RULES = {
 # Invitation and message times are exported in UTC or US Pacific time while the file's date
 # is the member's local date: a day of slack keeps an evening export in Asia valid.
 TIMESTAMP_SLACK = dt.timedelta(days=1)
-# The suite parameter holding the latest date a raw file may hold.
-LATEST_DATE = "latest_date"
 
 
 def unparsed_column(url_column: str) -> str:
@@ -127,46 +121,67 @@ def missing_column(url_column: str) -> str:
     return f"missing_{url_column}"
 
 
-def raw_batch(
-    rows: pl.DataFrame,
-    rules: RawRules,
-    snapshot_date: dt.date,
-    columns: list[str] | None = None,
-) -> Batch:
-    """The raw suite of a file of the snapshot: per-row facts computed once in Polars, which
-    GX checks with cheap expectations (no regex, no string of every row to fingerprint).
-    ``columns``: the file's columns when ``rows`` holds only its `RawRules.fact_columns`."""
-    facts = raw_facts(rows, rules)
-    names = [f.meta.output_name() for f in facts]
-    file_columns = rows.columns if columns is None else columns
-    markers, present = required_columns(rules.required, file_columns, names)
-    frame = rows.select(*facts, *markers)
-    return Batch(
-        rules.suite_name,
-        frame,
-        [present, *raw_expectations(rules, frame.select(names))],
-        {LATEST_DATE: latest_date_allowed(rules, snapshot_date)},
-    )
+@dataclass(frozen=True)
+class RawFile:
+    """One export file of a kind, as its suite validates it: its rows (at least the kind's
+    `RawRules.fact_columns`), every column it was read with, and the date its observation
+    is of (no date in it may be later)."""
+
+    label: str  # how the results name it: the observation's date and the file
+    rows: pl.DataFrame
+    columns: list[str]
+    observed_on: dt.date
 
 
-def required_columns(
-    required: tuple[str, ...], columns: list[str], facts: list[str]
-) -> tuple[list[pl.Expr], ExpectTableColumnsToMatchSet]:
-    """The expectation that the frame has every ``required`` column, and what makes it
-    checkable on the facts: for each required column the frame has (``columns``) and the
-    facts lack, a constant boolean column of that name, one value per row. GX hashes every
-    column of a batch; a constant boolean costs it next to nothing, the strings would not.
-    ``exact_match=False`` (GX 1.24) fails exactly when a required column is missing, and
-    names it in the result's ``details.mismatched.missing``; other columns are allowed."""
+# The fact naming which file of a batch a row comes from; expectations select their file
+# with a GX row condition on it.
+FILE_NUMBER = "file_number"
+
+
+def raw_batch(rules: RawRules, files: list[RawFile]) -> Batch:
+    """The raw suite of ``files`` (every new file of one kind an account's load reads) as one
+    GX batch: per-row facts computed once in Polars and stacked, and each file's expectations
+    restricted to its rows by a row condition, so that one GX run judges each file on its
+    own (a share of blank rows is a file's share, not the batch's)."""
+    frames, expectations = [], []
+    for number, file in enumerate(files):
+        facts = raw_facts(file.rows, rules)
+        names = [f.meta.output_name() for f in facts]
+        missing = [c for c in rules.required if c not in file.columns]
+        frame = file.rows.select(
+            *facts,
+            pl.lit(", ".join(missing) or None, pl.String).alias(MISSING_REQUIRED),
+            pl.lit(number, pl.Int32).alias(FILE_NUMBER),
+        )
+        frames.append(frame)
+        selected = _only(number, file.label) if len(files) > 1 else {"meta": _meta(file.label)}
+        expectations += [
+            _required_columns_present(selected),
+            *raw_expectations(rules, frame.select(names), file.observed_on, selected),
+        ]
+    stacked = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+    return Batch(rules.suite_name, stacked, expectations)
+
+
+def _meta(label: str) -> dict:
+    return {"observation": label}
+
+
+def _only(number: int, label: str) -> dict:
+    """Keyword arguments that restrict an expectation to one file of a stacked batch."""
+    from great_expectations.expectations.row_conditions import Column
+
+    return {"row_condition": Column(FILE_NUMBER) == number, "meta": _meta(label)}
+
+
+def _required_columns_present(selected: dict):
+    """A file lacking a required column names them in `MISSING_REQUIRED` (one value for
+    every row of the file): the expectation holds when it is empty."""
     import great_expectations.expectations as gxe
 
-    markers = [
-        pl.repeat(True, pl.len()).alias(c) for c in required if c in columns and c not in facts
-    ]
-    expectation = gxe.ExpectTableColumnsToMatchSet(
-        column_set=list(required), exact_match=False, description="required columns present"
+    return gxe.ExpectColumnValuesToBeNull(
+        column=MISSING_REQUIRED, description="required columns present", **selected
     )
-    return markers, expectation
 
 
 def latest_date_allowed(rules: RawRules, snapshot_date: dt.date) -> dt.datetime:
@@ -206,11 +221,14 @@ def raw_facts(rows: pl.DataFrame, rules: RawRules) -> list[pl.Expr]:
     return facts
 
 
-def raw_expectations(rules: RawRules, facts: pl.DataFrame) -> list:
+def raw_expectations(
+    rules: RawRules, facts: pl.DataFrame, observed_on: dt.date, selected: dict | None = None
+) -> list:
     """The row expectations of a raw file, on the frame of its `raw_facts`: whether the export
     has URLs at all decides whether the missing-URL share applies (exports before 2024 have
-    no URL column). The latest date allowed is the parameter `LATEST_DATE`
-    (`latest_date_allowed` of the snapshot)."""
+    no URL column). No date may be later than `latest_date_allowed` of ``observed_on``.
+    ``selected``: keyword arguments restricting each expectation to the file's rows."""
+    selected = selected or {}
     import great_expectations.expectations as gxe
 
     expectations: list = []
@@ -220,6 +238,7 @@ def raw_expectations(rules: RawRules, facts: pl.DataFrame) -> list:
                 gxe.ExpectColumnValuesToBeNull(
                     column=unparsed_column(column),
                     description="profile URLs parse to a linkedin.com/in/ slug",
+                    **selected,
                 )
             )
     date_column = EVENT_DATE if rules.date_is_timestamp else rules.date_column
@@ -227,7 +246,9 @@ def raw_expectations(rules: RawRules, facts: pl.DataFrame) -> list:
         if rules.date_required:
             expectations.append(
                 gxe.ExpectColumnValuesToNotBeNull(
-                    column=date_column, description="dates parse (no empty or unreadable date)"
+                    column=date_column,
+                    description="dates parse (no empty or unreadable date)",
+                    **selected,
                 )
             )
         # The latest date, not a row-by-row comparison: GX compares dates one Python object
@@ -239,8 +260,9 @@ def raw_expectations(rules: RawRules, facts: pl.DataFrame) -> list:
             expectations.append(
                 gxe.ExpectColumnMaxToBeBetween(
                     column=date_column,
-                    max_value={"$PARAMETER": LATEST_DATE},
-                    description="dates not after the snapshot date",
+                    max_value=latest_date_allowed(rules, observed_on),
+                    description="dates not after the observation's date",
+                    **selected,
                 )
             )
     # Shares as `mostly` of a set membership, not as a column mean: GX's pandas mean first
@@ -253,6 +275,7 @@ def raw_expectations(rules: RawRules, facts: pl.DataFrame) -> list:
                 value_set=[0],
                 mostly=1 - rules.max_blank_share,
                 description=f"at most {rules.max_blank_share:.0%} blank-person rows",
+                **selected,
             )
         )
     missing = missing_column(rules.url_columns[0])
@@ -265,6 +288,7 @@ def raw_expectations(rules: RawRules, facts: pl.DataFrame) -> list:
                 value_set=[0],
                 mostly=1 - rules.max_missing_url_share,
                 description=f"at most {rules.max_missing_url_share:.0%} of people without URL",
+                **selected,
             )
         )
     return expectations
@@ -285,38 +309,65 @@ def allowed_relationships(has_follower_list: bool) -> list[str]:
     return [r for r in RELATIONSHIPS if r not in _FOLLOW_CLASSES]
 
 
-def core_snapshot_batch(people: pl.DataFrame, has_follower_list: bool) -> Batch:
-    """One row per person per snapshot, in an allowed relationship class. The person keys
-    reach GX as facts (whether a row has one, the key where it is a duplicate, else null):
-    GX's uniqueness check and batch fingerprint both hash every key."""
+@dataclass(frozen=True)
+class SnapshotRows:
+    """One classified snapshot, as the core suite validates it."""
+
+    label: str  # the snapshot's date
+    people: pl.DataFrame  # at least CORE_SNAPSHOT_COLUMNS
+    has_follower_list: bool
+
+
+def core_snapshot_batch(snapshots: list[SnapshotRows]) -> Batch:
+    """One row per person per snapshot, in an allowed relationship class, for every snapshot
+    a load classifies, as one GX batch (each snapshot's expectations on its own rows). The
+    person keys reach GX as facts (whether a row has one, the key where it is a duplicate,
+    else null): GX's uniqueness check and batch fingerprint both hash every key."""
     import great_expectations.expectations as gxe
 
-    facts, expectations = [], []
-    if "person_key" in people.columns:
-        key = pl.col("person_key")
-        facts += [
-            key.is_not_null().alias(HAS_PERSON_KEY),
-            pl.when(key.is_duplicated() & key.is_not_null()).then(key).alias(DUPLICATE_PERSON_KEY),
-        ]
-        expectations += [
-            gxe.ExpectColumnValuesToBeInSet(
-                column=HAS_PERSON_KEY, value_set=[True], description="every row a person"
-            ),
-            gxe.ExpectColumnValuesToBeNull(
-                column=DUPLICATE_PERSON_KEY, description="one row per person per snapshot"
-            ),
-        ]
-    if "relationship" in people.columns:
-        facts.append(pl.col("relationship"))
-        expectations.append(
-            gxe.ExpectColumnValuesToBeInSet(
-                column="relationship",
-                value_set=allowed_relationships(has_follower_list),
-                description="relationship in the allowed set",
-            )
+    frames, expectations = [], []
+    for number, snapshot in enumerate(snapshots):
+        people = snapshot.people
+        selected = (
+            _only(number, snapshot.label) if len(snapshots) > 1 else {"meta": _meta(snapshot.label)}
         )
-    names = [f.meta.output_name() for f in facts]
-    markers, present = required_columns(CORE_SNAPSHOT_COLUMNS, people.columns, names)
-    return Batch(
-        "core_relationship_snapshots", people.select(*facts, *markers), [present, *expectations]
-    )
+        missing = [c for c in CORE_SNAPSHOT_COLUMNS if c not in people.columns]
+        facts = [
+            pl.lit(", ".join(missing) or None, pl.String).alias(MISSING_REQUIRED),
+            pl.lit(number, pl.Int32).alias(FILE_NUMBER),
+        ]
+        expectations.append(_required_columns_present(selected))
+        if "person_key" in people.columns:
+            key = pl.col("person_key")
+            facts += [
+                key.is_not_null().alias(HAS_PERSON_KEY),
+                pl.when(key.is_duplicated() & key.is_not_null())
+                .then(key)
+                .alias(DUPLICATE_PERSON_KEY),
+            ]
+            expectations += [
+                gxe.ExpectColumnValuesToBeInSet(
+                    column=HAS_PERSON_KEY,
+                    value_set=[True],
+                    description="every row a person",
+                    **selected,
+                ),
+                gxe.ExpectColumnValuesToBeNull(
+                    column=DUPLICATE_PERSON_KEY,
+                    description="one row per person per snapshot",
+                    **selected,
+                ),
+            ]
+        if "relationship" in people.columns:
+            facts.append(pl.col("relationship"))
+            expectations.append(
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="relationship",
+                    value_set=allowed_relationships(snapshot.has_follower_list),
+                    description="relationship in the allowed set",
+                    **selected,
+                )
+            )
+        frames.append(people.select(*facts))
+    stacked = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+    return Batch("core_relationship_snapshots", stacked, expectations)

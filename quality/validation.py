@@ -21,6 +21,8 @@ from typing import Any
 
 import polars as pl
 
+# The fact column naming the required columns a file lacks (quality.suites).
+MISSING_REQUIRED = "missing_required_columns"
 DATASOURCE = "polars_frames"
 # One data asset for every suite: adding an asset rewrites the context's configuration file.
 DATA_ASSET = "frames"
@@ -59,6 +61,8 @@ class ExpectationOutcome:
     max_value: Any = None
     # For the required-columns expectation: the required columns the frame lacks.
     missing_columns: list[str] = field(default_factory=list)
+    # The file or snapshot of a stacked batch the expectation is about (quality.suites).
+    observation: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +77,7 @@ class ExpectationOutcome:
             "error": self.error,
             "max_value": _plain(self.max_value),
             "missing_columns": self.missing_columns,
+            "observation": self.observation,
         }
 
 
@@ -84,6 +89,8 @@ class ValidationReport:
     # The Data Docs page of the result, and the site's index listing every result.
     data_docs: Path | None = None
     data_docs_index: Path | None = None
+    # GX's own result, as JSON: what Data Docs are rendered from.
+    result: dict | None = None
 
     @property
     def success(self) -> bool:
@@ -92,6 +99,11 @@ class ValidationReport:
     @property
     def failures(self) -> list[ExpectationOutcome]:
         return [o for o in self.outcomes if not o.success]
+
+    def of(self, observation: str) -> ValidationReport:
+        """The outcomes about one file or snapshot of a stacked batch."""
+        outcomes = [o for o in self.outcomes if o.observation == observation]
+        return ValidationReport(self.suite, self.rows, outcomes)
 
     def summary(self) -> str:
         """One line naming each failed expectation, for run logs and the CLI."""
@@ -108,13 +120,15 @@ class ValidationReport:
             if o.max_value is not None:
                 found += f" (at most {_plain(o.max_value)})"
             sample = f", e.g. {', '.join(o.sample[:3])}" if o.sample else ""
-            parts.append(f"{o.description}: {o.error or found}{sample}")
+            where = f"{o.observation}: " if o.observation else ""
+            parts.append(f"{where}{o.description}: {o.error or found}{sample}")
         return f"{self.suite} failed on {self.rows} rows: " + "; ".join(parts)
 
     def markdown(self) -> str:
         lines = [
-            "| expectation | column | met | unexpected | observed | sample of bad values |",
-            "|---|---|---|---|---|---|",
+            "| file or snapshot | expectation | column | met | unexpected | observed "
+            "| sample of bad values |",
+            "|---|---|---|---|---|---|---|",
         ]
         for o in self.outcomes:
             unexpected = "" if o.unexpected_count is None else str(o.unexpected_count)
@@ -122,8 +136,8 @@ class ValidationReport:
             sample = ", ".join(f"`{v}`" for v in o.sample or o.missing_columns)
             met = "yes" if o.success else f"**no**{' (' + o.error + ')' if o.error else ''}"
             lines.append(
-                f"| {o.description} | {o.column or ''} | {met} | {unexpected} | {observed} "
-                f"| {sample} |"
+                f"| {o.observation or ''} | {o.description} | {o.column or ''} | {met} "
+                f"| {unexpected} | {observed} | {sample} |"
             )
         return "\n".join(lines)
 
@@ -173,6 +187,7 @@ def validate_batch(
         outcomes=outcomes,
         data_docs=docs,
         data_docs_index=index,
+        result=result.to_json_dict(),
     )
 
 
@@ -245,12 +260,11 @@ def _outcome(result) -> ExpectationOutcome:
     config = result.expectation_config
     details = result.result or {}
     observed = details.get("observed_value")
+    sample = [_text(v) for v in details.get("partial_unexpected_list", [])[:SAMPLE_SIZE]]
     missing = []
-    if config.type == "expect_table_columns_to_match_set" and observed is not None:
-        # The batch holds facts besides the required columns (quality.suites): the
-        # required ones found say what the frame has, the missing ones what it lacks.
-        observed = [c for c in observed if c in config.kwargs["column_set"]]
-        missing = details.get("details", {}).get("mismatched", {}).get("missing", [])
+    if config.kwargs.get("column") == MISSING_REQUIRED and sample:
+        # One value for every row of the file: the required columns it lacks.
+        missing = sample[0].split(", ")
     error = None
     if result.exception_info and result.exception_info.get("raised_exception"):
         error = str(result.exception_info.get("exception_message", "")).splitlines()[0][:200]
@@ -262,10 +276,11 @@ def _outcome(result) -> ExpectationOutcome:
         unexpected_count=details.get("unexpected_count"),
         unexpected_percent=details.get("unexpected_percent"),
         observed_value=observed,
-        sample=[_text(v) for v in details.get("partial_unexpected_list", [])[:SAMPLE_SIZE]],
+        sample=[] if missing else sample,
         error=error,
         max_value=config.kwargs.get("max_value"),
         missing_columns=list(missing),
+        observation=(config.meta or {}).get("observation"),
     )
 
 

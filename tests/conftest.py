@@ -9,5 +9,8 @@ def run_lnw(home: Home, *args: str) -> int:
 
     with pytest.MonkeyPatch.context() as patch:
         for name in ("LNW_HOME", "DAGSTER_HOME", "LNW_ICP"):
-            patch.delenv(name, raising=False)
+            # Set first, so that the context restores the variable even when it was unset:
+            # `lnw` sets these for its own process.
+            patch.setenv(name, "")
+            patch.delenv(name)
         return main([*args, "--home", str(home.root)])

@@ -143,33 +143,3 @@ def link_weak_keys(
         .alias("person_key")
     )
     return linked.select(people.columns)
-
-
-def adopt_known_keys(people: pl.DataFrame, url_rows: pl.DataFrame) -> pl.DataFrame:
-    """A relationship snapshot whose weak-keyed people take the slug of the same person (same
-    name and company) from the account's URL-bearing exports.
-
-    ``url_rows`` are Connections.csv rows with ``first_name``, ``last_name``, ``profile_url``
-    and ``company``; ``people`` has ``person_key``, ``key_is_weak``, ``full_name``,
-    ``company`` and ``profile_url``.
-    """
-    if url_rows.is_empty() or not people["key_is_weak"].any():
-        return people
-    known = url_rows.select(
-        canonical_profile_key(url_rows["profile_url"]),
-        full_name(pl.col("first_name"), pl.col("last_name")).alias("full_name"),
-        pl.col("company"),
-    ).filter(pl.col("person_key").is_not_null())
-    linked = link_weak_keys(people, known)
-    weak = pl.col("person_key").str.starts_with(WEAK_KEY_PREFIX)
-    return (
-        linked.with_columns(
-            weak.alias("key_is_weak"),
-            pl.when(weak)
-            .then(pl.col("profile_url"))
-            .otherwise(pl.lit("https://www.linkedin.com/in/") + pl.col("person_key"))
-            .alias("profile_url"),
-        )
-        .unique("person_key", keep="first", maintain_order=True)
-        .sort("person_key", multithreaded=False)
-    )

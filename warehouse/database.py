@@ -189,6 +189,7 @@ READER_TABLES = (
     "raw.export_files",
     "raw.follower_counts",
     "core.snapshots",
+    "core.observations",
     "core.relationship_history",
     "core.history_merges",
     "marts.reach",
@@ -233,7 +234,8 @@ def publish_read_copy(con: duckdb.DuckDBPyConnection, database: Path, published:
             con.execute(
                 f"CREATE TABLE {READER_COPY}.{table} AS FROM {table} "
                 "WHERE (account, snapshot_date) IN (SELECT account, max(snapshot_date) "
-                "FROM core.snapshots WHERE merged_at IS NOT NULL GROUP BY account)"
+                "FROM core.snapshots WHERE merged_at IS NOT NULL "
+                "AND connections_observed_on IS NOT NULL GROUP BY account)"
             )
         crash_point("tables copied for publishing")
         # The view files name tables by schema only: created while the copy is the default

@@ -1,4 +1,10 @@
-"""Core layer: relationship snapshots and their SCD2 history."""
+"""Core layer: the account's timeline of snapshots, their relationship rows, and the SCD2
+history merged from them.
+
+A snapshot that knows the account's connections (it carries an archive) holds one row per
+related person; one that does not (a follower list before the first archive, or too long
+after the last) holds none, and the history skips it: nobody is classified there.
+"""
 
 from __future__ import annotations
 
@@ -11,146 +17,117 @@ from warehouse.database import arrow, query_frame, run_sql_file, transaction
 
 # Attributes whose change opens a new history period.
 TRACKED = ("relationship", "company", "position", "headline")
+# core.snapshots columns a load writes, besides the account, the date and the timestamps.
+SNAPSHOT_FACTS = (
+    "connections_observed_on",
+    "followers_observed_on",
+    "export_ids",
+    "self_key",
+    "has_follower_list",
+    "has_invitations",
+    "has_messages",
+    "unidentified_connections",
+    "followers",
+)
 
 
-def write_relationship_snapshot(
+def replace_snapshots(
     con: duckdb.DuckDBPyConnection,
     account: str,
-    snapshot_date: dt.date,
-    people: pl.DataFrame,
-    *,
-    export_ids: list[str],
-    self_key: str | None,
-    has_follower_list: bool,
-    has_invitations: bool,
-    has_messages: bool,
-    unidentified_connections: int,
-) -> bool:
-    """Replace the snapshot's rows in one transaction; it must then be merged into history.
-
-    Writing exactly the rows and facts already stored changes nothing, not even the build
-    time, so a repeated run leaves the warehouse as it was. Returns whether anything changed.
-    """
-    frame = people.with_columns(
-        pl.lit(account).alias("account"), pl.lit(snapshot_date).alias("snapshot_date")
-    )
-    facts = [
-        sorted(export_ids),
-        self_key,
-        has_follower_list,
-        has_invitations,
-        has_messages,
-        unidentified_connections,
-    ]
+    snapshots: pl.DataFrame,
+    people: dict[dt.date, pl.DataFrame],
+    removed: list[dt.date],
+) -> None:
+    """Write the account's snapshots of ``snapshots`` (one row per date, `SNAPSHOT_FACTS`
+    columns) with their relationship rows (``people``, by date: only the snapshots that know
+    their connections), replacing what those dates held, and delete the ``removed`` dates.
+    They stay unmerged until `merge_history`: the views and marts read merged ones only."""
+    dates = [*snapshots["snapshot_date"].to_list(), *removed]
     with transaction(con):
-        con.register("__people", arrow(frame))
+        keys = pl.DataFrame({"snapshot_date": dates}, schema={"snapshot_date": pl.Date})
+        con.register("__dates", arrow(keys))
         try:
-            if _snapshot_is_stored(con, account, snapshot_date, facts):
-                return False
-            con.execute(
-                "DELETE FROM core.relationship_snapshots WHERE account = ? AND snapshot_date = ?",
-                [account, snapshot_date],
-            )
-            con.execute(
-                "DELETE FROM core.snapshots WHERE account = ? AND snapshot_date = ?",
-                [account, snapshot_date],
-            )
-            hash_input = ", ".join(f"coalesce({c}, '')" for c in TRACKED)
-            con.execute(
-                "INSERT INTO core.relationship_snapshots BY NAME "
-                f"SELECT *, md5(concat_ws(chr(31), {hash_input})) AS attributes_hash "
-                "FROM __people"
-            )
+            for table in ("core.relationship_snapshots", "core.snapshots"):
+                con.execute(
+                    f"DELETE FROM {table} WHERE account = ? "
+                    "AND snapshot_date IN (SELECT snapshot_date FROM __dates)",
+                    [account],
+                )
         finally:
-            con.unregister("__people")
-        con.execute(
-            "INSERT INTO core.snapshots BY NAME SELECT ? AS account, ? AS snapshot_date, "
-            "? AS export_ids, ? AS self_key, ? AS has_follower_list, ? AS has_invitations, "
-            "? AS has_messages, ? AS unidentified_connections, now() AS built_at, "
-            # Unmerged until its history merge, even when it replaces a merged snapshot: the
-            # views and marts read merged snapshots only, so rows that a blocking check stops
-            # (a partial export) never reach them.
-            "NULL AS merged_at",
-            [account, snapshot_date, *facts],
-        )
-    return True
-
-
-def _snapshot_is_stored(
-    con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date, facts: list
-) -> bool:
-    stored = con.execute(
-        "SELECT list_sort(export_ids), self_key, has_follower_list, has_invitations, "
-        "has_messages, unidentified_connections FROM core.snapshots "
-        "WHERE account = ? AND snapshot_date = ?",
-        [account, snapshot_date],
-    ).fetchall()
-    if not stored or list(stored[0]) != facts:
-        return False
-    # Same rows both ways (as multisets): the new frame adds nothing and lacks nothing.
-    columns = ", ".join(f'"{c}"' for c in con.sql("SELECT * FROM __people").columns)
-    differing = con.execute(
-        f"SELECT count(*) FROM ((SELECT {columns} FROM __people EXCEPT ALL "
-        f"SELECT {columns} FROM core.relationship_snapshots "
-        "WHERE account = $a AND snapshot_date = $d) UNION ALL "
-        f"(SELECT {columns} FROM core.relationship_snapshots "
-        "WHERE account = $a AND snapshot_date = $d EXCEPT ALL "
-        f"SELECT {columns} FROM __people))",
-        {"a": account, "d": snapshot_date},
-    ).fetchall()[0][0]
-    return differing == 0
-
-
-def merge_snapshot_into_history(
-    con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
-) -> str:
-    """Bring the account's history up to date with one snapshot, in one transaction.
-
-    The usual case, a snapshot newer than every merged one, is an incremental SCD2 merge that
-    touches only the current rows. A snapshot that arrives late, or replaces a merged one,
-    rebuilds the account's periods from the merged snapshot before it on; earlier periods
-    stay as they are. Either way the result never depends on arrival order. A snapshot
-    already merged as it is now changes nothing. Returns ``incremental``, ``rebuilt`` or
-    ``unchanged``.
-    """
-    with transaction(con):
-        state = con.execute(
-            "SELECT max(snapshot_date) "
-            "FILTER (WHERE merged_at IS NOT NULL AND snapshot_date <> $d), "
-            # A replaced snapshot is unmerged again, but the history may hold its old rows: a
-            # period starting or ending on or after its date means the history has seen it.
-            "EXISTS (SELECT 1 FROM core.relationship_history WHERE account = $a "
-            "  AND (valid_from >= $d OR valid_to >= $d)), "
-            "coalesce(bool_or(snapshot_date = $d AND merged_at >= built_at), false), "
-            "max(snapshot_date) FILTER (WHERE merged_at IS NOT NULL AND snapshot_date < $d) "
-            "FROM core.snapshots WHERE account = $a",
-            {"a": account, "d": snapshot_date},
-        ).fetchall()[0]
-        newest, merged_before, up_to_date, previous = state
-        if up_to_date:
-            return "unchanged"
-        before = _history_rows(con, account)
-        con.execute(
-            "UPDATE core.snapshots SET merged_at = now() WHERE account = ? AND snapshot_date = ?",
-            [account, snapshot_date],
-        )
-        # The next snapshot's changes (new and lost people) are measured against this one.
-        con.execute(
-            "UPDATE core.snapshots SET marts_stale = true WHERE account = $a AND "
-            "snapshot_date >= $d AND snapshot_date <= coalesce((SELECT min(snapshot_date) "
-            "FROM core.snapshots WHERE account = $a AND snapshot_date > $d), $d)",
-            {"a": account, "d": snapshot_date},
-        )
-        if not merged_before and (newest is None or snapshot_date > newest):
-            run_sql_file(con, "merge_newest_snapshot", account=account, snapshot_date=snapshot_date)
-            after = _history_rows(con, account)
-            closed = con.execute(
-                "SELECT count(*) FROM core.relationship_history WHERE account = ? AND valid_to = ?",
-                [account, snapshot_date],
-            ).fetchall()[0][0]
-            _log_merge(
-                con, account, snapshot_date, "incremental", None, closed, after - before, after
+            con.unregister("__dates")
+        if not snapshots.is_empty():
+            rows = snapshots.select("snapshot_date", *SNAPSHOT_FACTS).with_columns(
+                pl.lit(account).alias("account")
             )
+            con.register("__snapshots", arrow(rows))
+            try:
+                con.execute(
+                    "INSERT INTO core.snapshots BY NAME SELECT *, now() AS built_at, "
+                    "NULL AS merged_at, true AS marts_stale FROM __snapshots"
+                )
+            finally:
+                con.unregister("__snapshots")
+        hash_input = ", ".join(f"coalesce({c}, '')" for c in TRACKED)
+        for day, frame in sorted(people.items()):
+            rows = frame.with_columns(
+                pl.lit(account).alias("account"), pl.lit(day).alias("snapshot_date")
+            )
+            con.register("__people", arrow(rows))
+            try:
+                con.execute(
+                    "INSERT INTO core.relationship_snapshots BY NAME "
+                    f"SELECT *, md5(concat_ws(chr(31), {hash_input})) AS attributes_hash "
+                    "FROM __people"
+                )
+            finally:
+                con.unregister("__people")
+
+
+def merge_history(con: duckdb.DuckDBPyConnection, account: str, since: dt.date) -> str:
+    """Bring the account's history up to date with its snapshots from ``since`` on (the
+    earliest snapshot a load wrote or removed), in one transaction, and mark them merged.
+
+    Snapshots newer than everything the history has seen are merged incrementally, one by
+    one, touching only the current rows (`merge_newest_snapshot.sql`); otherwise the periods
+    from the merged snapshot before ``since`` on are rebuilt (`rebuild_account_history.sql`),
+    and earlier periods stay as they are. Either way the result is the one in-order loading
+    gives. Returns ``incremental`` or ``rebuilt``."""
+    with transaction(con):
+        seen, previous = con.execute(
+            "SELECT EXISTS (SELECT 1 FROM core.relationship_history WHERE account = $a "
+            "   AND (valid_from >= $d OR valid_to >= $d)) "
+            "OR EXISTS (SELECT 1 FROM core.snapshots WHERE account = $a "
+            "   AND snapshot_date >= $d AND merged_at IS NOT NULL), "
+            "(SELECT max(snapshot_date) FROM core.snapshots WHERE account = $a "
+            "   AND snapshot_date < $d AND merged_at IS NOT NULL "
+            "   AND connections_observed_on IS NOT NULL)",
+            {"a": account, "d": since},
+        ).fetchall()[0]
+        before = _history_rows(con, account)
+        pending = [
+            day
+            for (day,) in con.execute(
+                "SELECT snapshot_date FROM core.snapshots WHERE account = ? "
+                "AND merged_at IS NULL AND connections_observed_on IS NOT NULL "
+                "ORDER BY snapshot_date",
+                [account],
+            ).fetchall()
+        ]
+        con.execute(
+            "UPDATE core.snapshots SET merged_at = now() WHERE account = ? AND merged_at IS NULL",
+            [account],
+        )
+        if not seen:
+            closed = 0
+            for day in pending:
+                run_sql_file(con, "merge_newest_snapshot", account=account, snapshot_date=day)
+                closed += con.execute(
+                    "SELECT count(*) FROM core.relationship_history "
+                    "WHERE account = ? AND valid_to = ?",
+                    [account, day],
+                ).fetchall()[0][0]
+            after = _history_rows(con, account)
+            _log_merge(con, account, since, "incremental", None, closed, after - before, after)
             return "incremental"
         run_sql_file(con, "rebuild_account_history", account=account, since=previous)
         after = _history_rows(con, account)
@@ -159,9 +136,7 @@ def merge_snapshot_into_history(
             "WHERE account = $a AND $since::DATE IS NOT NULL AND valid_to <= $since::DATE",
             {"a": account, "since": previous},
         ).fetchall()[0][0]
-        _log_merge(
-            con, account, snapshot_date, "rebuilt", previous, before - kept, after - kept, after
-        )
+        _log_merge(con, account, since, "rebuilt", previous, before - kept, after - kept, after)
         return "rebuilt"
 
 
@@ -187,50 +162,29 @@ def _log_merge(
     )
 
 
-def load_relationship_snapshot(
-    con: duckdb.DuckDBPyConnection,
-    account: str,
-    snapshot_date: dt.date,
-    people: pl.DataFrame,
-    **facts,
-) -> str:
-    """Write the snapshot and merge it into the history as ONE transaction.
-
-    This is the step that makes a snapshot visible (analytics.current_relationships and
-    analytics.relationship_history read what it writes): killed anywhere, the warehouse keeps
-    the snapshot's previous state, never new relationships beside an old history. People
-    listed twice fail the load before anything is written. Returns what the merge did.
-    """
-    duplicated = people["person_key"].is_duplicated().sum()
-    if duplicated:
-        raise ValueError(
-            f"{account} {snapshot_date}: {duplicated} rows share a person_key; a snapshot "
-            "has one row per person (the classification should have deduplicated them)"
-        )
-    with transaction(con):
-        write_relationship_snapshot(con, account, snapshot_date, people, **facts)
-        return merge_snapshot_into_history(con, account, snapshot_date)
-
-
-def unfinished_snapshots(con: duckdb.DuckDBPyConnection) -> list[tuple[str, dt.date]]:
-    """Snapshots whose load stopped half-way (a failed check, a crash): raw items newer than
-    the relationship snapshot, or a snapshot not yet merged into the history."""
-    return con.execute(
-        """
-        WITH loaded AS (
-            SELECT e.account, e.snapshot_date, max(e.loaded_at) AS loaded_at,
-                   bool_or(f.file_kind = 'connections') AS has_connections
-            FROM raw.exports AS e JOIN raw.export_files AS f USING (export_id)
-            GROUP BY ALL
-        )
-        SELECT account, snapshot_date
-        FROM loaded LEFT JOIN core.snapshots AS s USING (account, snapshot_date)
-        WHERE (s.built_at IS NULL AND loaded.has_connections)
-           OR s.built_at < loaded.loaded_at
-           OR (s.built_at IS NOT NULL AND (s.merged_at IS NULL OR s.merged_at < s.built_at))
-        ORDER BY account, snapshot_date
-        """
-    ).fetchall()
+def broken_invariants(con: duckdb.DuckDBPyConnection, account: str) -> dict[str, int]:
+    """How many times the account's history breaks each of its invariants: a person with
+    several current rows, overlapping periods, a period ending before it starts, a row
+    current although it has an end (or the reverse)."""
+    # One pass over the account's history: both windows share one sort by person.
+    several_current, overlaps, inverted, mislabelled = con.execute(
+        "SELECT count(DISTINCT person_key) FILTER (WHERE current_rows > 1),"
+        " count(*) FILTER (WHERE previous_end > valid_from),"
+        " count(*) FILTER (WHERE valid_to <= valid_from),"
+        " count(*) FILTER (WHERE is_current <> (valid_to IS NULL))"
+        " FROM (SELECT person_key, valid_from, valid_to, is_current,"
+        "  count(*) FILTER (WHERE is_current) OVER (PARTITION BY person_key) AS current_rows,"
+        "  lag(coalesce(valid_to, DATE '9999-12-31'))"
+        "   OVER (PARTITION BY person_key ORDER BY valid_from) AS previous_end"
+        "  FROM core.relationship_history WHERE account = ?)",
+        [account],
+    ).fetchall()[0]
+    return {
+        "people_with_several_current_rows": several_current,
+        "overlaps": overlaps,
+        "periods_ending_before_they_start": inverted,
+        "current_flag_disagrees_with_valid_to": mislabelled,
+    }
 
 
 def read_relationship_snapshot(

@@ -77,6 +77,20 @@ def warehouse_lock(database: Path, *, wait: bool = True) -> Iterator[None]:
 
 
 @contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Hold an OS lock on ``path`` (created if need be), waiting while another process holds
+    it: one account's load at a time, whatever launched it (two `lnw run`, a run from the
+    sensor beside one from the CLI). Released when the block ends or the process dies."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextmanager
 def open_warehouse(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A migrated connection to the warehouse, with the lock held while it is open."""
     database = Path(database).resolve()

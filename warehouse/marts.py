@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 
 from warehouse.database import arrow, insert_frame, query_frame, transaction
-from warehouse.raw import analytics_followers, snapshot_sources
+from warehouse.raw import analytics_followers
 
 MART_TABLES = ("marts.reach", "marts.messaging_capacity", "marts.network_relevance")
 
@@ -40,74 +40,81 @@ def stale_snapshots(
 
 
 def snapshot_facts(
-    con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
-) -> dict | None:
-    row = con.execute(
-        "SELECT account, snapshot_date, unidentified_connections, has_follower_list, "
-        "has_invitations, has_messages FROM core.snapshots "
-        "WHERE account = ? AND snapshot_date = ? AND merged_at IS NOT NULL",
-        [account, snapshot_date],
+    con: duckdb.DuckDBPyConnection, snapshots: list[tuple[str, dt.date]]
+) -> dict[tuple[str, dt.date], dict]:
+    """What each snapshot carries, as `transforms.metrics.SnapshotFacts` fields, for the
+    given snapshots and the one before each of them (which their changes compare with)."""
+    if not snapshots:
+        return {}
+    accounts = sorted({account for account, _ in snapshots})
+    rows = con.execute(
+        """
+        WITH timeline AS (
+            SELECT account, snapshot_date, lag(snapshot_date) OVER (
+                PARTITION BY account ORDER BY snapshot_date) AS previous_date
+            FROM core.snapshots WHERE merged_at IS NOT NULL AND list_contains(?, account)
+        )
+        SELECT s.account, s.snapshot_date, s.connections_observed_on,
+               s.followers_observed_on, s.unidentified_connections, s.has_invitations,
+               s.has_messages, s.followers AS listed_followers,
+               a.new_people AS archive_new, a.lost_people AS archive_lost,
+               f.new_people AS list_new, f.lost_people AS list_lost, a.invitations_since,
+               t.previous_date
+        FROM core.snapshots AS s
+        JOIN timeline AS t USING (account, snapshot_date)
+        LEFT JOIN core.observations AS a ON a.account = s.account AND a.kind = 'connections'
+             AND a.observed_on = s.connections_observed_on
+        LEFT JOIN core.observations AS f ON f.account = s.account AND f.kind = 'followers'
+             AND f.observed_on = s.followers_observed_on
+        """,
+        [accounts],
     ).fetchall()
-    if not row:
-        return None
-    row = row[0]
-    keys = (
-        "account",
-        "snapshot_date",
-        "unidentified_connections",
-        "has_follower_list",
-        "has_invitations",
-        "has_messages",
-    )
-    facts = dict(zip(keys, row, strict=True))
-    facts["analytics_followers"] = analytics_followers(con, account, snapshot_date)
+    facts = {}
+    for row in rows:
+        (account, day, archive_on, list_on, unidentified, invitations, messages, listed,
+         archive_new, archive_lost, list_new, list_lost, since, previous) = row  # fmt: skip
+        facts[(account, day)] = {
+            "account": account,
+            "snapshot_date": day,
+            "connections_observed_on": archive_on,
+            "followers_observed_on": list_on,
+            "unidentified_connections": unidentified,
+            "has_invitations": bool(invitations),
+            "has_messages": bool(messages),
+            "listed_followers": listed,
+            "analytics_followers": analytics_followers(con, account, day),
+            "connections_change": None if archive_new is None else (archive_new, archive_lost),
+            "followers_change": None if list_new is None else (list_new, list_lost),
+            "invitations_since": since,
+            "previous_date": previous,
+        }
     return facts
 
 
-def previous_snapshot_date(
-    con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
-) -> dt.date | None:
-    return con.execute(
-        "SELECT max(snapshot_date) FROM core.snapshots "
-        "WHERE account = ? AND snapshot_date < ? AND merged_at IS NOT NULL",
-        [account, snapshot_date],
-    ).fetchall()[0][0]
-
-
 def latest_snapshot_dates(con: duckdb.DuckDBPyConnection) -> dict[str, dt.date]:
+    """Each account's latest snapshot that classifies people."""
     return dict(
         con.execute(
             "SELECT account, max(snapshot_date) FROM core.snapshots "
-            "WHERE merged_at IS NOT NULL GROUP BY account"
+            "WHERE merged_at IS NOT NULL AND connections_observed_on IS NOT NULL "
+            "GROUP BY account"
         ).fetchall()
     )
 
 
 def earlier_pending_outbound(
-    con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
+    con: duckdb.DuckDBPyConnection, account: str, archive_date: dt.date
 ) -> pl.DataFrame:
-    """Outbound invitations still pending in the account's earlier snapshots."""
+    """Outbound invitations still pending at the account's snapshots before an archive's
+    date: the snapshots that carried earlier archives."""
     return query_frame(
         con,
         "SELECT person_key, max(invitation_sent_at) AS invitation_sent_at "
         "FROM core.relationship_snapshots "
         "WHERE account = ? AND snapshot_date < ? AND invitation = 'outbound' "
         "AND NOT is_connection GROUP BY person_key",
-        [account, snapshot_date],
+        [account, archive_date],
     )
-
-
-def invitations_since(
-    con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
-) -> dt.datetime | None:
-    """The oldest invitation, either direction, in the snapshot's Invitations.csv: where the
-    rolling window of that file starts. None when the snapshot has no invitations."""
-    export_id = snapshot_sources(con, account, snapshot_date).get("invitations")
-    if export_id is None:
-        return None
-    return con.execute(
-        "SELECT min(sent_at) FROM raw.invitations WHERE export_id = ?", [export_id]
-    ).fetchall()[0][0]
 
 
 def write_marts(

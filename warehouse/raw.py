@@ -24,11 +24,12 @@ RAW_TABLES = {
 class ExportRecord:
     export_id: str
     account: str
-    snapshot_date: dt.date
+    observed_on: dt.date
     item_name: str
     item_kind: str
     content_sha256: str
     archive_path: str
+    dated_by: str = "name"
 
 
 @dataclass(frozen=True)
@@ -56,15 +57,18 @@ def load_export(
         if already:
             return counts
         con.execute(
-            "INSERT INTO raw.exports VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+            "INSERT INTO raw.exports BY NAME SELECT ? AS export_id, ? AS account, "
+            "? AS observed_on, ? AS item_name, ? AS item_kind, ? AS content_sha256, "
+            "? AS archive_path, now() AS loaded_at, ? AS dated_by",
             [
                 export.export_id,
                 export.account,
-                export.snapshot_date,
+                export.observed_on,
                 export.item_name,
                 export.item_kind,
                 export.content_sha256,
                 export.archive_path,
+                export.dated_by,
             ],
         )
         for parsed in files:
@@ -88,37 +92,27 @@ def load_export(
     return counts
 
 
-# A Complete archive's item name, as an ILIKE pattern: the fuller export of its day. The one
-# statement of the rule, for `snapshot_sources` and for load_accounts' prediction of them.
-COMPLETE_EXPORT = "%complete%linkedindataexport%"
-
-
 def is_complete_export(item_name: str) -> bool:
-    """Whether ``item_name`` matches `COMPLETE_EXPORT` as DuckDB's ILIKE does."""
-    pattern = ".*".join(re.escape(part) for part in COMPLETE_EXPORT.split("%"))
-    return re.fullmatch(pattern, item_name, re.IGNORECASE | re.DOTALL) is not None
+    """Whether an item is a Complete archive (``Complete_LinkedInDataExport_...``): the fuller
+    export of its day, which wins over a Basic one for each file both have."""
+    return re.search(r"complete.*linkedindataexport", item_name, re.IGNORECASE) is not None
 
 
-def snapshot_sources(
-    con: duckdb.DuckDBPyConnection, account: str, snapshot_date: dt.date
-) -> dict[str, str]:
-    """For each file kind, the export that supplies it to the snapshot: a Complete archive of
-    that account and date wins over a Basic one whatever order they came in (it is the fuller
-    export of the same day); among equals, the latest loaded."""
-    rows = con.execute(
+def account_exports(con: duckdb.DuckDBPyConnection, account: str | None = None) -> list[tuple]:
+    """(account, export_id, observed_on, item_name, item_kind, file kinds) of the stored
+    exports of ``account`` (of every account with None), in the order they were loaded."""
+    return con.execute(
         """
-        SELECT f.file_kind,
-               arg_max(
-                   e.export_id,
-                   (e.item_name ILIKE ?, e.loaded_at)
-               )
-        FROM raw.exports AS e JOIN raw.export_files AS f USING (export_id)
-        WHERE e.account = ? AND e.snapshot_date = ?
-        GROUP BY f.file_kind
+        SELECT e.account, e.export_id, e.observed_on, e.item_name, e.item_kind,
+               list(DISTINCT f.file_kind ORDER BY f.file_kind)
+                   FILTER (WHERE f.file_kind IS NOT NULL)
+        FROM raw.exports AS e LEFT JOIN raw.export_files AS f USING (export_id)
+        WHERE ?::VARCHAR IS NULL OR e.account = ?
+        GROUP BY ALL
+        ORDER BY min(e.loaded_at), e.export_id
         """,
-        [COMPLETE_EXPORT, account, snapshot_date],
+        [account, account],
     ).fetchall()
-    return dict(rows)
 
 
 def item_notes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

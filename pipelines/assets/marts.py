@@ -6,8 +6,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from pipelines.assets.core import RELATIONSHIP_HISTORY
-from pipelines.assets.ingest import FOLLOWER_COUNTS
+from pipelines.assets.ingest import FOLLOWER_COUNTS, RELATIONSHIP_HISTORY
 from pipelines.assets.metadata import (
     contract_metadata,
     markdown_preview,
@@ -23,9 +22,7 @@ from warehouse.database import publish_read_copy
 from warehouse.history import read_relationship_snapshot
 from warehouse.marts import (
     earlier_pending_outbound,
-    invitations_since,
     latest_snapshot_dates,
-    previous_snapshot_date,
     settings,
     snapshot_facts,
     stale_snapshots,
@@ -74,37 +71,33 @@ def marts_settings_changed(lnw: LnwSettings) -> bool:
         return settings(con) != wanted_settings(icp, lnw.invitation_budget)
 
 
-def _facts(row: dict) -> metrics.SnapshotFacts:
-    return metrics.SnapshotFacts(**row)
-
-
 def snapshot_metrics(
     con: duckdb.DuckDBPyConnection,
+    facts: dict[tuple[str, dt.date], dict],
     account: str,
     day: dt.date,
     icp: IdealCustomerProfile,
     weekly_invitations: int,
-) -> tuple[dict, dict, dict, pl.DataFrame]:
-    facts = _facts(snapshot_facts(con, account, day))
-    current = score_relevance(read_relationship_snapshot(con, account, day), icp)
-    before = previous_snapshot_date(con, account, day)
-    previous = previous_facts = None
-    if before is not None:
-        previous = read_relationship_snapshot(con, account, before)
-        previous_facts = _facts(snapshot_facts(con, account, before))
-    pending = earlier_pending_outbound(con, account, day)
-    capacity = metrics.messaging_capacity(
-        facts,
-        current,
-        pending,
-        invitations_since=invitations_since(con, account, day),
-        weekly_invitations=weekly_invitations,
-    )
+) -> tuple[dict, dict, dict, pl.DataFrame | None]:
+    """The three metric rows of one snapshot, and its people scored (None when it knows no
+    connections)."""
+    row = dict(facts[(account, day)])
+    previous_date = row.pop("previous_date")
+    now = metrics.SnapshotFacts(**row)
+    previous = None
+    if previous_date is not None:
+        before = dict(facts[(account, previous_date)])
+        before.pop("previous_date")
+        previous = metrics.SnapshotFacts(**before)
+    scored = pending = None
+    if now.knows_connections:
+        scored = score_relevance(read_relationship_snapshot(con, account, day), icp)
+        pending = earlier_pending_outbound(con, account, now.connections_observed_on)
     return (
-        metrics.reach(facts, current, previous, previous_facts),
-        capacity,
-        metrics.network_relevance(facts, current),
-        current,
+        metrics.reach(now, scored, previous),
+        metrics.messaging_capacity(now, scored, pending, weekly_invitations=weekly_invitations),
+        metrics.network_relevance(now, scored),
+        scored,
     )
 
 
@@ -133,14 +126,15 @@ def marts(context: dg.AssetExecutionContext, lnw: LnwSettings):
         latest = latest_snapshot_dates(con)
         rows: dict[str, list[dict]] = {t: [] for t in ("reach", "capacity", "relevance")}
         contacts: dict[str, pl.DataFrame] = {}
+        facts = snapshot_facts(con, stale)
         for account, day in stale:
             reach, capacity, relevance, scored = snapshot_metrics(
-                con, account, day, icp, lnw.invitation_budget
+                con, facts, account, day, icp, lnw.invitation_budget
             )
             rows["reach"].append(reach)
             rows["capacity"].append(capacity)
             rows["relevance"].append(relevance)
-            if latest.get(account) == day:
+            if latest.get(account) == day and scored is not None:
                 contacts[account] = scored.select(
                     pl.lit(account).alias("account"),
                     pl.lit(day).alias("snapshot_date"),
@@ -149,9 +143,13 @@ def marts(context: dg.AssetExecutionContext, lnw: LnwSettings):
                     "is_relevant",
                 )
         tables = {
-            "marts.reach": pl.DataFrame(rows["reach"]),
-            "marts.messaging_capacity": pl.DataFrame(rows["capacity"]),
-            "marts.network_relevance": pl.DataFrame(rows["relevance"]),
+            "marts.reach": pl.DataFrame(rows["reach"], schema=metrics.REACH_SCHEMA),
+            "marts.messaging_capacity": pl.DataFrame(
+                rows["capacity"], schema=metrics.CAPACITY_SCHEMA
+            ),
+            "marts.network_relevance": pl.DataFrame(
+                rows["relevance"], schema=metrics.RELEVANCE_SCHEMA
+            ),
         }
         write_marts(con, stale, tables, contacts, wanted)
         totals = {

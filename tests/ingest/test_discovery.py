@@ -71,14 +71,14 @@ def test_browser_copies_and_extracted_folders_are_items_with_their_dates(tmp_pat
     (folder / "Connections.csv").write_text(CONNECTIONS)
     (inbox / "team-a" / "notes.txt").write_text("not an export")
     scan = scan_inbox(inbox)
-    found = {(i.account, i.snapshot_date.isoformat(), i.kind) for i in scan.items}
+    found = {(i.account, i.observed_on.isoformat(), i.kind) for i in scan.items}
     assert found == {
         ("me", "2026-02-01", "archive"),
         ("team-a", "2026-03-05", "archive"),
         ("team-a", "2026-04-09", "archive"),
     }
     assert [p.name for p in scan.ignored] == ["notes.txt"]
-    nested = next(i for i in scan.items if i.snapshot_date == dt.date(2026, 4, 9))
+    nested = next(i for i in scan.items if i.observed_on == dt.date(2026, 4, 9))
     assert [p.source_file for p in parse_item(nested, "salt")] == ["nested/Connections.csv"]
 
 
@@ -98,5 +98,5 @@ def test_a_scan_for_one_account_finds_only_its_items(tmp_path):
     team_a = scan_inbox(inbox, "team-a").items
     me = scan_inbox(inbox, "me").items
 
-    assert [(i.account, i.snapshot_date) for i in team_a] == [("team-a", dt.date(2026, 3, 5))]
-    assert [(i.account, i.snapshot_date) for i in me] == [("me", dt.date(2026, 2, 1))]
+    assert [(i.account, i.observed_on) for i in team_a] == [("team-a", dt.date(2026, 3, 5))]
+    assert [(i.account, i.observed_on) for i in me] == [("me", dt.date(2026, 2, 1))]

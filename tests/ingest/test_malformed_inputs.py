@@ -77,7 +77,8 @@ def test_the_good_items_beside_the_bad_ones_load(corpus_run):
     con.close()
     assert days == [(FIRST,), (SECOND,)]
     for name in good:
-        assert f"loaded       me/{name} (snapshot {SECOND}" in printed
+        kind = "follower list" if name.endswith(".csv") else "archive"
+        assert f"loaded       me/{name} ({kind} of {SECOND}" in printed
     for table in RAW_TABLES:
         new_items = set(after[table]) - set(before[table])
         assert new_items <= set(good), table
@@ -98,7 +99,7 @@ def test_each_malformed_item_is_quarantined_with_a_reason(corpus_run, case):
     assert not (home.inbox / "me" / case.name).exists()
     assert (home.quarantine / "me" / case.name).exists()
     reason = (home.quarantine / "me" / f"{case.name}.reason.txt").read_text()
-    assert reason.startswith(f"{case.name} (account me, snapshot 2026-02-01) was not loaded.")
+    assert reason.startswith(f"{case.name} (account me, observed 2026-02-01) was not loaded.")
     assert case.says.lower() in reason.lower()
     if case.member is not None:
         assert f"Inside the item: {case.member}\n" in reason

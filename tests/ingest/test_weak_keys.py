@@ -59,3 +59,78 @@ def test_an_old_export_without_urls_joins_the_people_of_a_newer_one(tmp_path):
     assert len(weak) == len(before.connections) - len(linkable)
     assert all(url == f"https://www.linkedin.com/in/{key}" for key, w, url in rows if not w)
     assert current == len(weak)
+
+
+DAY_2018, DAY_2025 = dt.date(2018, 3, 1), dt.date(2025, 3, 1)
+IDENTITY_TABLES = {
+    "history": "SELECT * EXCLUDE (attributes_hash) FROM core.relationship_history",
+    "people": "SELECT snapshot_date, person_key, relationship FROM core.relationship_snapshots",
+    "events": "SELECT * FROM analytics.relationship_events",
+    "reach": "SELECT * FROM marts.reach",
+}
+
+
+def identity_outcome(home: Home) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        return {
+            n: con.execute(f"{sql} ORDER BY ALL").fetchall() for n, sql in IDENTITY_TABLES.items()
+        }
+    finally:
+        con.close()
+
+
+def test_a_2018_archive_and_a_2025_one_give_one_person_each_in_any_order(tmp_path):
+    common = {"n_connections": 60, "n_followers": 0, "n_messages": 20, "seed": 7, "churn": 0.1}
+    dates = [DAY_2018, DAY_2025]
+    old = write_account_exports(
+        tmp_path / "old", "me", dates, format_year=2018, follower_list_for=set(), **common
+    )
+    new = write_account_exports(
+        tmp_path / "new", "me", dates, format_year=2026, follower_list_for=set(), **common
+    )
+    archive_2018, archive_2025 = old[0].files[0], new[1].files[0]
+    outcomes = {}
+    for order in ("one run", "2018 first", "2025 first"):
+        home = Home(tmp_path / order.replace(" ", "-")).ensure()
+        (home.inbox / "me").mkdir()
+        batches = {
+            "one run": [[archive_2018, archive_2025]],
+            "2018 first": [[archive_2018], [archive_2025]],
+            "2025 first": [[archive_2025], [archive_2018]],
+        }[order]
+        for batch in batches:
+            for path in batch:
+                shutil.copy(path, home.inbox / "me")
+            with contextlib.redirect_stdout(io.StringIO()):
+                assert run_lnw(home, "run") == 0
+        outcomes[order] = identity_outcome(home)
+    assert outcomes["2018 first"] == outcomes["one run"] == outcomes["2025 first"]
+
+    # Everyone connected at both dates at the same company is one person, keyed by slug;
+    # the others of 2018 keep their weak key (nothing links them).
+    stayed = {
+        key
+        for key in old[0].connections
+        if key in new[1].connections and old[0].people[key].company == new[1].people[key].company
+    }
+    assert len(stayed) > 40
+    keys_2018 = {
+        key
+        for day, key, relationship in outcomes["one run"]["people"]
+        if day == DAY_2018 and relationship == "connection"
+    }
+    assert stayed <= keys_2018
+    assert len(keys_2018) == len(old[0].connections)
+    assert len({k for k in keys_2018 if k.startswith("name:")}) == len(
+        set(old[0].connections) - stayed
+    )
+    # So the changes of 2025 are the real ones.
+    con = duckdb.connect(str(home.published), read_only=True)
+    new_connections, lost_connections = con.execute(
+        "SELECT new_connections, lost_connections FROM analytics.reach WHERE snapshot_date = ?",
+        [DAY_2025],
+    ).fetchall()[0]
+    con.close()
+    assert lost_connections == len(set(old[0].connections) - stayed)
+    assert new_connections == len(set(new[1].connections) - stayed)

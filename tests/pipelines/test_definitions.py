@@ -22,12 +22,13 @@ def asset_graph() -> dict[str, set[str]]:
 def test_lineage_runs_from_the_inbox_to_every_analytics_view():
     graph = asset_graph()
     assert graph["raw/connections"] == {"inbox"}
-    assert graph["core/relationship_snapshots"] == {
+    assert graph["core/observations"] == {
         "raw/connections",
         "raw/invitations",
         "raw/messages",
         "raw/followers",
     }
+    assert graph["core/relationship_snapshots"] == {"core/observations"}
     assert graph["core/relationship_history"] == {"core/relationship_snapshots"}
     assert "core/relationship_history" in graph["marts/reach"]
     # Each view depends on what its SQL reads (tests/pipelines/test_lineage.py), no more.
@@ -49,23 +50,22 @@ def test_assets_are_grouped_by_layer():
     assert groups["analytics/reach"] == "analytics"
 
 
-def test_every_layer_has_a_blocking_check():
-    specs = {
-        (spec.asset_key.to_user_string(), spec.name): spec.blocking
-        for checks in defs.asset_checks or []
-        for spec in checks.check_specs
+def check_specs() -> dict[tuple[str, str], bool]:
+    graph = defs.resolve_asset_graph()
+    return {
+        (key.asset_key.to_user_string(), key.name): graph.get_check_spec(key).blocking
+        for key in graph.asset_check_keys
     }
+
+
+def test_every_layer_has_a_blocking_check():
+    specs = check_specs()
     layers = {key.split("/")[0] for (key, _), blocking in specs.items() if blocking}
     assert layers == {"raw", "core", "marts"}
 
 
 def test_the_checks_sit_beside_their_assets_blocking_where_bad_data_would_spread():
-    specs = {
-        (spec.asset_key.to_user_string(), spec.name): spec.blocking
-        for checks in defs.asset_checks or []
-        for spec in checks.check_specs
-    }
-    assert specs == {
+    assert check_specs() == {
         ("raw/connections", "expectation_suite"): True,
         ("raw/invitations", "expectation_suite"): True,
         ("raw/messages", "expectation_suite"): True,
@@ -87,11 +87,11 @@ def test_sensor_schedule_and_jobs_are_defined():
     assert {s.name for s in defs.sensors} == {
         "inbox_sensor",
         "refresh_marts_after_load",
+        "refresh_marts_after_failed_load",
         "failure_reason",
     }
     assert [s.name for s in defs.schedules] == ["weekly_marts_refresh"]
-    assert defs.resolve_job_def("ingest_snapshot").partitions_def is not None
-    assert defs.resolve_job_def("refresh_marts") is not None
+    assert {job.name for job in defs.jobs} == {"load_inbox", "backfill_account", "refresh_marts"}
 
 
 def test_dg_check_defs_loads_the_definitions_without_superseded_verbs(tmp_path):
@@ -108,7 +108,9 @@ def test_dg_check_defs_loads_the_definitions_without_superseded_verbs(tmp_path):
     assert "SupersessionWarning" not in result.stdout + result.stderr
 
 
-def test_the_inbox_sensor_registers_partitions_and_never_runs_an_item_twice(tmp_path):
+def test_the_inbox_sensor_loads_the_accounts_with_new_items_and_never_runs_an_item_twice(
+    tmp_path,
+):
     import datetime as dt
 
     from lnw.samples import write_account_exports
@@ -129,13 +131,13 @@ def test_the_inbox_sensor_registers_partitions_and_never_runs_an_item_twice(tmp_
             instance=instance, resources={"lnw": LnwSettings(home=str(tmp_path))}
         )
         result = inbox_sensor(context)
-        assert [r.partition_key for r in result.run_requests] == ["me:2026-11-06"]
-        assert result.dynamic_partitions_requests[0].partition_keys == ["me:2026-11-06"]
+        config = result.run_config["ops"]["accounts_to_load"]["config"]
+        assert config == {"accounts": ["me"]}
         again = inbox_sensor(context)
-        assert again.run_requests[0].run_key == result.run_requests[0].run_key
+        assert again.run_key == result.run_key
         follower_list = next((tmp_path / "inbox" / "me").glob("followers_*.csv"))
         follower_list.write_text(
             follower_list.read_text() + "https://www.linkedin.com/in/new-one,New,One,CEO,\n"
         )
         changed = inbox_sensor(context)
-        assert changed.run_requests[0].run_key != result.run_requests[0].run_key
+        assert changed.run_key != result.run_key

@@ -134,6 +134,9 @@ def expected_rows(history: list[SnapshotTruth], invitations: dict, scorer=score)
             "new_connections": len(connected - set(before.connections)) if before else None,
             "lost_connections": len(set(before.connections) - connected) if before else None,
             "followers_source": "list" if fol is not None else None,
+            # Every archive and list of these accounts is of its snapshot's own date.
+            "connections_observed_on": truth.snapshot_date,
+            "followers_observed_on": truth.snapshot_date if fol is not None else None,
         }
         headroom = max(0, CAP - len(connected))
         rows["messaging_capacity", *key] = {
@@ -230,12 +233,14 @@ ACCEPTOR = {
         "connection_only": None, "follower_only": None, "audience": None, "new_followers": None,
         "lost_followers": None, "follower_growth_rate": None, "new_connections": None,
         "lost_connections": None, "followers_source": None,
+        "connections_observed_on": dt.date(2026, 6, 1), "followers_observed_on": None,
     },
     ("reach", "acceptor", dt.date(2026, 8, 31)): {
         "followers": None, "connections": 21, "unidentified_connections": 1, "mutual": None,
         "connection_only": None, "follower_only": None, "audience": None, "new_followers": None,
         "lost_followers": None, "follower_growth_rate": None, "new_connections": 11,
         "lost_connections": 0, "followers_source": None,
+        "connections_observed_on": dt.date(2026, 8, 31), "followers_observed_on": None,
     },
     ("messaging_capacity", "acceptor", dt.date(2026, 6, 1)): {
         "messageable": 10, "inmail_only": None, "connection_headroom": 29_990,
@@ -413,7 +418,7 @@ def test_a_changed_icp_recomputes_relevance_on_the_next_run(loaded, tmp_path, ca
     capsys.readouterr()
     assert run_lnw(home, "run", "--icp", str(broken)) == 1
     printed = capsys.readouterr()
-    assert "FAILED       metrics refresh: step marts failed" in printed.out
+    assert "FAILED       metrics refresh: marts: " in printed.out
     assert "broken_icp.yaml: include_titles must be a list of strings" in printed.out + printed.err
     assert view_rows(home, "network_relevance") == relevance
     # And back: the module's other tests expect the first ICP.

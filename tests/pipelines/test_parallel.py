@@ -1,6 +1,8 @@
-"""Accounts loaded in parallel (`lnw run --workers 2`, job load_accounts on the multiprocess
-executor) end in exactly the warehouse that one run per snapshot builds, and processes that
-share the warehouse wait for each other instead of failing on DuckDB's file lock."""
+"""One load path, however it is launched: `lnw run` (accounts one after the other), `lnw run
+--workers 2` (accounts side by side on the multiprocess executor), the inbox sensor's run and
+`lnw backfill` end in exactly the same warehouse and the same check evaluations; two loads at
+once on one home both end well; processes that share the warehouse wait for each other
+instead of failing on DuckDB's file lock."""
 
 import csv
 import datetime as dt
@@ -18,7 +20,7 @@ import pytest
 
 from inbox.home import Home
 from lnw.samples import write_account_exports
-from pipelines.checks import ALL_CHECKS
+from pipelines.definitions import defs
 from tests.conftest import run_lnw
 
 # Minutes of real processes and servers: left out of the fast tier (-m 'not slow').
@@ -31,6 +33,7 @@ TABLES = {
     "snapshots": "SELECT * EXCLUDE (attributes_hash) FROM core.relationship_snapshots ORDER BY ALL",
     "merged": "SELECT account, snapshot_date, export_ids, merged_at IS NOT NULL "
     "FROM core.snapshots ORDER BY ALL",
+    "observations": "SELECT * EXCLUDE (judged_at) FROM core.observations ORDER BY ALL",
     "reach": "SELECT * FROM marts.reach ORDER BY ALL",
     "capacity": "SELECT * FROM marts.messaging_capacity ORDER BY ALL",
     "relevance": "SELECT * FROM marts.network_relevance ORDER BY ALL",
@@ -100,74 +103,134 @@ def warehouse(home: Home) -> dict[str, list[tuple]]:
         con.close()
 
 
-def recorded(home: Home) -> dict[str, set[str]]:
-    """What the Dagster UI shows: the partitions of each asset with a materialization, and
-    the failed checks' partitions."""
+def recorded(home: Home) -> dict[str, set]:
+    """What the Dagster UI shows: the partitions of each loaded asset with a materialization,
+    and every evaluation of each check of the loaded assets (partition, outcome, severity,
+    blocking flag)."""
+    graph = defs.resolve_asset_graph()
     with dg.DagsterInstance.from_config(str(home.dagster)) as instance:
-        shown = {
+        shown: dict[str, set] = {
             key: instance.get_materialized_partitions(dg.AssetKey(key.split("/")))
             for key in (
                 "raw/connections",
+                "core/observations",
                 "core/relationship_snapshots",
                 "core/relationship_history",
             )
         }
-        for spec in (s for checks in ALL_CHECKS for s in checks.check_specs):
-            if spec.partitions_def is None:
+        for check in graph.asset_check_keys:
+            if check.asset_key.path[0] == "marts":
                 continue  # the metrics' check, run after the load either way
-            history = instance.event_log_storage.get_asset_check_execution_history(
-                spec.key, limit=100
-            )
-            # A check planned but skipped (after a blocking failure) has no evaluation.
+            history = instance.event_log_storage.get_asset_check_execution_history(check, limit=100)
             events = [r.event.dagster_event.event_specific_data for r in history if r.event]
-            evaluations = [e for e in events if isinstance(e, dg.AssetCheckEvaluation)]
-            shown[f"{spec.asset_key.to_user_string()} {spec.name}"] = {
-                (e.partition, e.passed, e.severity.value, e.blocking) for e in evaluations
-            }
+            shown[f"{check.asset_key.to_user_string()} {check.name}"] = sorted(
+                (e.partition, e.passed, e.severity.value, e.blocking)
+                for e in events
+                if isinstance(e, dg.AssetCheckEvaluation)
+            )
     return shown
 
 
-def test_parallel_accounts_build_the_same_warehouse_as_one_run_per_snapshot(tmp_path, inbox):
+def test_every_way_to_load_builds_the_same_warehouse_and_checks(tmp_path, inbox):
     one_by_one, code = load(tmp_path / "one-by-one", inbox)
     parallel, parallel_code, output = load_in_a_new_process(
         tmp_path / "parallel", inbox, "--workers", "2"
     )
 
-    # The partial export fails the load both ways, and reaches neither history nor metrics.
+    # The partial export fails the load of team-b both ways, and no snapshot uses it.
     assert code == parallel_code == 1
     expected = warehouse(one_by_one)
     assert warehouse(parallel) == expected
-    merged = {(a, d) for a, d, _, is_merged in expected["merged"] if is_merged}
-    assert len(merged) == 8 and ("team-b", DAYS[1]) not in merged
-    assert ("team-b", DAYS[2]) in merged  # the next snapshot still loads
-    assert {(a, d) for a, d, *_ in expected["reach"]} == merged
+    statuses = {(a, k, d): s for a, k, d, _, s, *_ in expected["observations"]}
+    assert statuses[("team-b", "connections", DAYS[1])] == "blocked"
+    assert {s for key, s in statuses.items() if key[:3] != ("team-b", "connections", DAYS[1])} == {
+        "used"
+    }
+    carried = {(a, d): c for a, d, c in rows(one_by_one, CARRIED)}
+    # team-b's snapshot of that day is one of its follower list, carrying the archive before.
+    assert carried[("team-b", DAYS[1])] == DAYS[0]
+    assert carried[("team-b", DAYS[2])] == DAYS[2]  # the next archive still loads
+    assert len(carried) == 9
 
     # The UI tells the same story: the same partitions materialized, the same checks
-    # evaluated on each (the connections cap and the history invariants included), with the
-    # same outcome, severity and blocking flag: the gate failed once, the rest passed.
+    # evaluated with the same outcome, severity and blocking flag.
     shown = recorded(parallel)
     assert shown == recorded(one_by_one)
-    assert len(shown["core/relationship_history"]) == 8
+    assert shown["core/relationship_history"] == {"me", "team-a", "team-b"}
     gate = shown["core/relationship_snapshots partial_export_gate"]
-    assert {p for p, passed, *_ in gate if not passed} == {PARTIAL}
-    assert shown["raw/connections connections_within_linkedin_cap"] == {
-        (f"{a}:{d}", True, "WARN", False) for a in ("me", "team-a", "team-b") for d in DAYS
-    }
-    assert shown["core/relationship_history history_has_one_current_row"] == {
-        (f"{a}:{d}", True, "ERROR", True) for a, d in merged
-    }
-    # And the terminal as quiet as one run per snapshot: no Dagster debug lines nor warnings
-    # from the step processes.
+    assert [p for p, passed, *_ in gate if not passed] == ["team-b"]
+    assert shown["raw/connections connections_within_linkedin_cap"] == [
+        (a, True, "WARN", False) for a in ("me", "team-a", "team-b")
+    ]
+    # And the terminal as quiet in parallel as in one process: no Dagster debug lines nor
+    # warnings from the step processes.
     assert "lnw: summary" in output
     assert " - DEBUG - " not in output and "Warning" not in output, output
 
-    # Loading again changes nothing: the partial export is still pending, still blocked.
+    # Loading again changes nothing: the partial export is still blocked.
     assert run_lnw(parallel, "run", "--workers", "2") == 1
     assert warehouse(parallel) == expected
-    # Accepted deliberately, it is merged like any other snapshot.
+    # Accepted deliberately, it is used like any other archive.
     assert run_lnw(parallel, "run", "--workers", "2", "--accept-partial", PARTIAL) == 0
-    merged_now = {(a, d) for a, d, _, is_merged in warehouse(parallel)["merged"] if is_merged}
-    assert merged_now == merged | {("team-b", DAYS[1])}
+    assert {(a, d): c for a, d, c in rows(parallel, CARRIED)}[("team-b", DAYS[1])] == DAYS[1]
+
+    # The inbox sensor's run, as the daemon would launch it, builds the same warehouse.
+    sensed = Home(tmp_path / "sensed").ensure()
+    shutil.copytree(inbox, sensed.inbox, dirs_exist_ok=True)
+    from pipelines.resources import LnwSettings
+    from pipelines.sensors import inbox_sensor
+
+    lnw = LnwSettings(home=str(sensed.root))
+    with dg.instance_for_test() as instance:
+        request = inbox_sensor(dg.build_sensor_context(instance=instance, resources={"lnw": lnw}))
+        for job, config in (("load_inbox", request.run_config), ("refresh_marts", {})):
+            defs.resolve_job_def(job).execute_in_process(
+                run_config=config,
+                instance=instance,
+                resources={"lnw": lnw},
+                raise_on_error=False,
+                tags=request.tags,
+            )
+    assert warehouse(sensed) == expected
+
+    # A backfill of an account judges and builds it again from its raw rows: the same.
+    assert run_lnw(one_by_one, "backfill", "team-a") == 0
+    assert warehouse(one_by_one) == expected
+
+
+CARRIED = "SELECT account, snapshot_date, connections_observed_on FROM core.snapshots ORDER BY ALL"
+
+
+def rows(home: Home, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_two_runs_at_once_on_one_home_both_end_well(tmp_path, inbox):
+    home = Home(tmp_path / "home").ensure()
+    shutil.copytree(inbox, home.inbox, dirs_exist_ok=True)
+    shutil.rmtree(home.inbox / "team-b")  # no partial export here: every run must succeed
+    env = {k: v for k, v in os.environ.items() if k not in ("LNW_HOME", "DAGSTER_HOME", "LNW_ICP")}
+    command = [Path(sys.executable).with_name("lnw"), "run", "--home", str(home.root)]
+    runs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=600)[0].decode() for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    # Every item stored once, whichever run took it in; nothing failed in Dagster.
+    stored = rows(home, "SELECT export_id, count(*) FROM raw.exports GROUP BY ALL")
+    assert {n for _, n in stored} == {1} and len(stored) == 12
+    with dg.DagsterInstance.from_config(str(home.dagster)) as instance:
+        failed = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]))
+    assert failed == []
+    alone = Home(tmp_path / "alone").ensure()
+    shutil.copytree(home.inbox, alone.inbox, dirs_exist_ok=True)
+    assert run_lnw(alone, "run") == 0
+    assert warehouse(home) == warehouse(alone)
 
 
 WRITER = textwrap.dedent(

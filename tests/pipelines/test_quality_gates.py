@@ -13,18 +13,9 @@ import pytest
 
 from inbox.home import Home
 from lnw.samples import write_account_exports
-from pipelines.assets.core import (
-    RELATIONSHIP_SNAPSHOTS,
-    relationship_history,
-    relationship_snapshots,
-)
-from pipelines.assets.ingest import raw_exports
+from pipelines.assets.ingest import RELATIONSHIP_SNAPSHOTS
 from pipelines.assets.marts import analytics_views, marts
-from pipelines.checks import (
-    ALL_CHECKS,
-    history_has_one_current_row,
-    metric_identities_hold,
-)
+from pipelines.checks import metric_identities_hold
 from pipelines.definitions import defs
 from pipelines.resources import LnwSettings
 from tests.conftest import run_lnw
@@ -42,13 +33,12 @@ def home(tmp_path, monkeypatch) -> Home:
     return Home(tmp_path).ensure()
 
 
-def run_job(name: str, partition: str | None = None, tags: dict | None = None) -> dict:
-    """Run one of the Definitions' jobs; the check evaluations by `asset check_name`."""
+def run_job(name: str, tags: dict | None = None) -> dict:
+    """Run one of the Definitions' jobs (load_inbox loads every account with something to
+    do); the check evaluations by `asset check_name`."""
     with dg.instance_for_test() as instance:
-        if partition:
-            instance.add_dynamic_partitions("snapshots", [partition])
         result = defs.resolve_job_def(name).execute_in_process(
-            partition_key=partition, instance=instance, raise_on_error=False, tags=tags or {}
+            instance=instance, raise_on_error=False, tags=tags or {}
         )
     return {
         f"{e.asset_key.to_user_string()} {e.check_name}": e
@@ -117,10 +107,7 @@ def drop_share_of_rows(path: Path, share: float, header_starts: str) -> int:
 def test_every_check_passes_on_good_data(home, tmp_path):
     truths = stage_two_snapshots(home, tmp_path / "staging")
     move_into_inbox(home, truths[1].files)
-    evaluations = {}
-    for day in (D1, D2):
-        evaluations |= run_job("ingest_snapshot", f"me:{day}")
-    evaluations |= run_job("refresh_marts")
+    evaluations = run_job("load_inbox") | run_job("refresh_marts")
     assert {name: e.passed for name, e in evaluations.items()} == {
         "raw/connections expectation_suite": True,
         "raw/connections connections_within_linkedin_cap": True,
@@ -134,11 +121,14 @@ def test_every_check_passes_on_good_data(home, tmp_path):
     }
     suite = evaluations["raw/connections expectation_suite"]
     assert suite.metadata["expectations_failed"].value == 0
-    assert Path(suite.metadata["data_docs"].value).exists()  # Data Docs in <home>/data_docs/
-    assert suite.metadata["open_data_docs"].value.startswith("uv run lnw docs --home /")
+    # One GX run judged both archives, each on its own rows.
+    assert {"2026-11-06", "2026-11-20"} <= {
+        row["observation"].split()[0]
+        for row in suite.metadata["validation_result"].value["results"]
+    }
 
 
-def test_a_connection_dated_after_its_snapshot_blocks_the_snapshot(tmp_path, capsys):
+def test_a_connection_dated_after_its_archive_refuses_the_archive(tmp_path, capsys):
     home = Home(tmp_path).ensure()
     write_account_exports(
         home.inbox,
@@ -160,8 +150,9 @@ def test_a_connection_dated_after_its_snapshot_blocks_the_snapshot(tmp_path, cap
     )
     assert run_lnw(home, "run") == 1
     out = capsys.readouterr().out
-    assert "check expectation_suite on raw/connections failed" in out and "FAILED" in out
-    assert "dates not after the snapshot date: observed 2026-12-15 (at most 2026-10-30)" in out
+    assert "FAILED       load: load_one_account" in out
+    assert "raw_connections failed" in out
+    assert "dates not after the observation's date: observed 2026-12-15 (at most 2026-10-30)" in out
     con = duckdb.connect(str(home.warehouse), read_only=True)
     snapshots = con.execute("SELECT snapshot_date FROM core.snapshots").fetchall()
     history_days = con.execute(
@@ -204,17 +195,17 @@ def test_a_damaged_connections_file_is_blocked_before_the_core(home, bad):
     folder = home.inbox / "me" / "Basic_LinkedInDataExport_11-20-2026"
     folder.mkdir(parents=True)
     (folder / "Connections.csv").write_text(CONNECTIONS_HEADER + rows)
-    evaluations = run_job("ingest_snapshot", "me:2026-11-20")
+    evaluations = run_job("load_inbox")
     suite = evaluations["raw/connections expectation_suite"]
     assert not suite.passed and suite.severity == dg.AssetCheckSeverity.ERROR
     assert expectation in suite.description
-    assert "core/relationship_snapshots partial_export_gate" not in evaluations
     assert query(home, "SELECT count(*) FROM core.relationship_snapshots") == [(0,)]
+    assert query(home, "SELECT status FROM core.observations") == [("refused",)]
 
 
 def test_a_follower_list_without_urls_is_blocked(home, tmp_path):
     truths = stage_two_snapshots(home, tmp_path / "staging")
-    assert run_job("ingest_snapshot", f"me:{D1}")["raw/followers expectation_suite"].passed
+    assert run_job("load_inbox")["raw/followers expectation_suite"].passed
     before = downstream_of_core(home)
     move_into_inbox(home, truths[1].files)
     follower_list = next((home.inbox / "me").glob("followers_2026-11-20*"))
@@ -224,14 +215,16 @@ def test_a_follower_list_without_urls_is_blocked(home, tmp_path):
         "," + line.split(",", 1)[1] if i % 5 == 0 else line for i, line in enumerate(lines[1:])
     ]
     follower_list.write_text("\n".join(damaged) + "\n")
-    evaluations = run_job("ingest_snapshot", f"me:{D2}")
+    evaluations = run_job("load_inbox")
     suite = evaluations["raw/followers expectation_suite"]
     assert not suite.passed
     assert "people without URL" in suite.description
-    assert query(home, f"SELECT count(*) FROM core.snapshots WHERE snapshot_date = '{D2}'") == [
-        (0,)
-    ]
-    assert downstream_of_core(home) == before
+    # The archive of D2 is used; the damaged list is not: D2 carries the list of D1.
+    carried = query(
+        home, f"SELECT followers_observed_on FROM core.snapshots WHERE snapshot_date = '{D2}'"
+    )
+    assert carried == [(D1,)]
+    assert downstream_of_core(home)["history"] != before["history"]
 
 
 def test_more_than_30000_connections_warns_without_blocking(home):
@@ -241,7 +234,7 @@ def test_more_than_30000_connections_warns_without_blocking(home):
         f"P{i},Q,https://www.linkedin.com/in/p{i},,Acme,CEO,3 Nov 2026\n" for i in range(30_001)
     )
     (folder / "Connections.csv").write_text(CONNECTIONS_HEADER + rows)
-    evaluations = run_job("ingest_snapshot", "me:2026-11-20")
+    evaluations = run_job("load_inbox")
     cap = evaluations["raw/connections connections_within_linkedin_cap"]
     assert not cap.passed and cap.severity == dg.AssetCheckSeverity.WARN
     assert cap.metadata["identified_connections"].value == 30_001
@@ -250,13 +243,12 @@ def test_more_than_30000_connections_warns_without_blocking(home):
     ]
 
 
-def test_a_snapshot_losing_40_percent_of_connections_is_blocked_until_accepted(
+def test_an_archive_losing_40_percent_of_connections_is_blocked_until_accepted(
     home, tmp_path, capsys
 ):
     truths = stage_two_snapshots(home, tmp_path / "staging")
     assert run_lnw(home, "run") == 0
     before = downstream_of_core(home)
-    published_before = query_published(home)
     move_into_inbox(home, truths[1].files)
     connections = next((home.inbox / "me").rglob("Connections.csv"))
     drop_share_of_rows(connections, 0.4, "First Name")
@@ -264,20 +256,27 @@ def test_a_snapshot_losing_40_percent_of_connections_is_blocked_until_accepted(
 
     assert run_lnw(home, "run") == 1
     out = capsys.readouterr().out
-    assert "check partial_export_gate on core/relationship_snapshots failed" in out
-    assert "of connections lost" in out and "since 2026-11-06" in out
+    assert "the archive of me:2026-11-20 looks like a partial export" in out
+    assert "of connections lost" in out and "since the archive of 2026-11-06" in out
     assert "lnw run --accept-partial me:2026-11-20" in out
-    assert downstream_of_core(home) == before
-    assert query_published(home) == published_before
+    # The blocked archive is used by no snapshot: D2 is a snapshot of its follower list,
+    # carrying the archive of D1 and its connections.
+    carried = "SELECT snapshot_date, s.connections_observed_on, r.connections "
+    carried += "FROM core.snapshots AS s JOIN marts.reach AS r USING (account, snapshot_date) "
+    carried += "ORDER BY 1"
+    d1_connections = before["reach"][0][3]
+    assert query(home, carried) == [(D1, D1, d1_connections), (D2, D1, d1_connections)]
+    assert {row[-1] for row in query_published(home)} == {D2}
 
-    # The next run retries the unfinished snapshot, and the gate blocks it again.
+    # The next run judges the blocked archive again, and the gate blocks it again.
     assert run_lnw(home, "run") == 1
-    assert downstream_of_core(home) == before
+    assert query(home, carried) == [(D1, D1, d1_connections), (D2, D1, d1_connections)]
 
     assert run_lnw(home, "run", "--accept-partial", "me:2026-11-20") == 0
     after = downstream_of_core(home)
     assert after["snapshots merged"] == [(D1,), (D2,)]
     assert [row[1] for row in after["reach"]] == [D1, D2]
+    assert query(home, carried)[1][1] == D2 and query(home, carried)[1][2] < d1_connections
     assert {row[-1] for row in query_published(home)} == {D2}
     gate = latest_gate_evaluation(home)
     assert gate.passed
@@ -309,37 +308,36 @@ def latest_gate_evaluation(home: Home):
 
 def test_losing_followers_is_gated_too_and_the_share_is_configurable(home, tmp_path, monkeypatch):
     truths = stage_two_snapshots(home, tmp_path / "staging")
-    run_job("ingest_snapshot", f"me:{D1}")
+    run_job("load_inbox")
     move_into_inbox(home, truths[1].files)
     follower_list = next((home.inbox / "me").glob("followers_2026-11-20*"))
     drop_share_of_rows(follower_list, 0.4, header_starts="")
-    gate = run_job("ingest_snapshot", f"me:{D2}")["core/relationship_snapshots partial_export_gate"]
+    gate = run_job("load_inbox")["core/relationship_snapshots partial_export_gate"]
     assert not gate.passed
     assert "of followers lost" in gate.description
-    assert "core/relationship_history history_has_one_current_row" not in run_job(
-        "ingest_snapshot", f"me:{D2}"
-    )
+    assert query(home, "SELECT followers_observed_on FROM core.snapshots ORDER BY 1") == [
+        (D1,),
+        (D1,),
+    ]
+    # Judged again at the next load: blocked again.
+    assert not run_job("load_inbox")["core/relationship_snapshots partial_export_gate"].passed
     monkeypatch.setenv("LNW_MAX_LOSS", "50%")
-    evaluations = run_job("ingest_snapshot", f"me:{D2}")
+    evaluations = run_job("load_inbox")
     assert evaluations["core/relationship_snapshots partial_export_gate"].passed
     assert evaluations["core/relationship_history history_has_one_current_row"].passed
+    assert query(home, "SELECT followers_observed_on FROM core.snapshots ORDER BY 1") == [
+        (D1,),
+        (D2,),
+    ]
 
 
-# Dagster runs partitioned and unpartitioned assets in separate runs, as the two jobs do.
-PER_SNAPSHOT = [raw_exports, relationship_snapshots, relationship_history]
-
-
-def run_selected(selection: dg.AssetSelection, partition: str | None = None) -> dict:
-    """Materialize part of the graph (a check and what it guards), as a UI user would."""
+def run_selected(assets: list, selection: dg.AssetSelection) -> dict:
+    """Materialize part of the metrics (a check and what it guards), as a UI user would; the
+    evaluations by check name."""
     with dg.instance_for_test() as instance:
-        if partition:
-            instance.add_dynamic_partitions("snapshots", [partition])
         result = dg.materialize(
-            PER_SNAPSHOT + [c for c in ALL_CHECKS if c is not metric_identities_hold]
-            if partition
-            else [marts, analytics_views, metric_identities_hold],
+            assets,
             selection=selection,
-            partition_key=partition,
             instance=instance,
             resources={"lnw": LnwSettings()},
             raise_on_error=False,
@@ -359,70 +357,39 @@ def only(*assets) -> dg.AssetSelection:
     return dg.AssetSelection.assets(*assets).without_checks()
 
 
-def test_a_person_twice_in_a_snapshot_blocks_the_history(home, tmp_path):
-    stage_two_snapshots(home, tmp_path / "staging")
-    run_selected(only(raw_exports, relationship_snapshots), f"me:{D1}")
-    guarded = only(relationship_history) | dg.AssetSelection.checks(
-        dg.AssetCheckKey(RELATIONSHIP_SNAPSHOTS, "expectation_suite")
-    )
-    assert run_selected(guarded, f"me:{D1}")["expectation_suite"].passed
-    merged = query(home, "SELECT * FROM core.relationship_history ORDER BY ALL")
-    corrupt(
-        home,
-        "INSERT INTO core.relationship_snapshots SELECT * REPLACE ('friend' AS relationship) "
-        "FROM core.relationship_snapshots LIMIT 1",
-    )
-    corrupt(home, "DELETE FROM core.relationship_history")
-    suite = run_selected(guarded, f"me:{D1}")["expectation_suite"]
-    assert not suite.passed
-    assert "one row per person per snapshot: 2 rows" in suite.description
-    assert "relationship in the allowed set: 1 rows" in suite.description
-    assert "friend" in suite.metadata["expectations"].value
-    assert query(home, "SELECT count(*) FROM core.relationship_history") == [(0,)]
-    assert merged  # the same snapshot, sound, had made a history
-
-
 def test_two_current_rows_for_a_person_fail_the_history_check(home, tmp_path):
-    # The history is the last step of a snapshot's run; the marts are refreshed by their own
-    # job and read the relationship snapshots, so what this check stops is the run (exit 1).
-    stage_two_snapshots(home, tmp_path / "staging")
-    run_selected(only(raw_exports, relationship_snapshots), f"me:{D1}")
-    merge = only(relationship_history) | dg.AssetSelection.checks(history_has_one_current_row)
-    assert run_selected(merge, f"me:{D1}")["history_has_one_current_row"].passed
-    # A person twice in the snapshot, with two companies, gives two current periods (the
-    # snapshot's own suite is left out of this run so that the history check meets it).
+    truths = stage_two_snapshots(home, tmp_path / "staging")
+    assert run_job("load_inbox")["core/relationship_history history_has_one_current_row"].passed
+    # Someone wrote a second current period for a person by hand: the next merge finds it.
     corrupt(
         home,
-        "INSERT INTO core.relationship_snapshots SELECT * REPLACE ('Other Co' AS company, "
-        "md5('other') AS attributes_hash) FROM core.relationship_snapshots LIMIT 1",
+        "INSERT INTO core.relationship_history SELECT * REPLACE ('Other Co' AS company) "
+        "FROM core.relationship_history WHERE is_current LIMIT 1",
     )
-    # As a rebuilt snapshot would: a merge skips a snapshot already merged as it is.
-    corrupt(home, "UPDATE core.snapshots SET built_at = now() + INTERVAL 1 SECOND")
-    check = run_selected(merge, f"me:{D1}")["history_has_one_current_row"]
+    move_into_inbox(home, truths[1].files)
+    check = run_job("load_inbox")["core/relationship_history history_has_one_current_row"]
     assert not check.passed
     assert check.metadata["people_with_several_current_rows"].value == 1
-    assert check.metadata["overlaps"].value == 1
 
 
 def test_broken_metric_identities_stop_the_publication(home, tmp_path):
     stage_two_snapshots(home, tmp_path / "staging")
-    run_selected(only(raw_exports, relationship_snapshots, relationship_history), f"me:{D1}")
-    run_selected(only(marts))
+    run_job("load_inbox")
+    refresh = [marts, analytics_views, metric_identities_hold]
+    run_selected(refresh, only(marts))
     guarded = only(analytics_views) | dg.AssetSelection.checks(metric_identities_hold)
-    assert run_selected(guarded)["metric_identities_hold"].passed
+    assert run_selected(refresh, guarded)["metric_identities_hold"].passed
     home.published.unlink()
     corrupt(home, "UPDATE marts.reach SET mutual = mutual + 1")
     corrupt(home, "UPDATE marts.network_relevance SET relevance_rate = 1.5")
-    check = run_selected(guarded)["metric_identities_hold"]
+    check = run_selected(refresh, guarded)["metric_identities_hold"]
     assert not check.passed
     assert "mutual + connection_only = connections" in check.description
     assert "rates within [0, 1]" in check.description
     assert not home.published.exists()
 
 
-def test_a_partial_export_replacing_a_loaded_snapshot_reaches_neither_views_nor_marts(
-    home, tmp_path
-):
+def test_a_partial_list_replacing_a_loaded_one_is_never_used_until_accepted(home, tmp_path):
     truths = stage_two_snapshots(home, tmp_path / "staging")
     move_into_inbox(home, truths[1].files)
     assert run_lnw(home, "run") == 0
@@ -435,10 +402,11 @@ def test_a_partial_export_replacing_a_loaded_snapshot_reaches_neither_views_nor_
     drop_share_of_rows(rescrape, 0.5, header_starts="")
 
     assert run_lnw(home, "run") == 1
-    assert downstream_of_core(home)["history"] == before["history"]
-    assert downstream_of_core(home)["reach"] == before["reach"]
-    # The half list is in the core, unmerged: readers see the last snapshot still whole.
-    assert {row[-1] for row in query_published(home)} == {D1}
+    # The newer list of the day is that day's observation, and the gate blocks it: the
+    # snapshot of D2 carries the list of D1 meanwhile, never the half list.
+    lists = "SELECT snapshot_date, followers_observed_on, followers FROM marts.reach ORDER BY 1"
+    d1_followers = before["reach"][0][2]
+    assert query(home, lists) == [(D1, D1, d1_followers), (D2, D1, d1_followers)]
 
     assert run_lnw(home, "run", "--accept-partial", "me:2026-11-20") == 0
     assert {row[-1] for row in query_published(home)} == {D2}

@@ -6,7 +6,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from quality.suites import RAW_RULES, core_snapshot_batch, raw_batch
+from quality.suites import RAW_RULES, RawFile, SnapshotRows, core_snapshot_batch, raw_batch
 from quality.validation import ValidationReport, validate_batch
 
 DAY = dt.date(2026, 11, 20)
@@ -44,8 +44,13 @@ def followers(urls: list[str | None], names: list[str | None] | None = None) -> 
     )
 
 
+def one_file(kind: str, rows: pl.DataFrame, columns: list[str] | None = None):
+    file = RawFile("2026-11-20 export", rows, rows.columns if columns is None else columns, DAY)
+    return raw_batch(RAW_RULES[kind], [file])
+
+
 def validate_raw(kind: str, rows: pl.DataFrame) -> ValidationReport:
-    return validate_batch(raw_batch(rows, RAW_RULES[kind], DAY), run_name="me:2026-11-20")
+    return validate_batch(one_file(kind, rows), run_name="me load")
 
 
 def failed(report: ValidationReport) -> dict[str, list[str]]:
@@ -73,7 +78,7 @@ def test_required_columns_outside_the_facts_are_checked_from_the_files_columns()
     facts_only = rows.select(rules.fact_columns)
 
     def validate(columns: list[str]) -> ValidationReport:
-        return validate_batch(raw_batch(facts_only, rules, DAY, columns), run_name="me:x")
+        return validate_batch(one_file("followers", facts_only, columns), run_name="me load")
 
     assert validate(rows.columns).success
     report = validate([c for c in rows.columns if c != "headline"])
@@ -100,7 +105,7 @@ def test_an_empty_connection_date_fails_as_unparsed():
 def test_a_connection_dated_after_the_snapshot_fails_with_the_date():
     dates = [dt.date(2026, 1, 1)] * 39 + [dt.date(2026, 12, 15)]
     report = validate_raw("connections", connections(connected_on=dates))
-    assert list(failed(report)) == ["dates not after the snapshot date"]
+    assert list(failed(report)) == ["dates not after the observation's date"]
     assert report.failures[0].as_dict()["observed_value"] == "2026-12-15"
     assert "observed 2026-12-15 (at most 2026-11-20)" in report.summary()
     assert validate_raw("connections", connections(connected_on=[DAY] * 40)).success
@@ -156,7 +161,7 @@ def test_message_times_may_run_a_day_ahead_of_the_file_date_not_more():
 
     assert validate_raw("messages", messages(dt.datetime(2026, 11, 21, 8, 0))).success
     report = validate_raw("messages", messages(dt.datetime(2026, 11, 23, 8, 0)))
-    assert list(failed(report)) == ["dates not after the snapshot date"]
+    assert list(failed(report)) == ["dates not after the observation's date"]
 
 
 def core(keys: list[str], relationships: list[str]) -> pl.DataFrame:
@@ -166,7 +171,8 @@ def core(keys: list[str], relationships: list[str]) -> pl.DataFrame:
 
 
 def validate_core(frame: pl.DataFrame, has_follower_list: bool) -> ValidationReport:
-    return validate_batch(core_snapshot_batch(frame, has_follower_list), run_name="me:2026-11-20")
+    batch = core_snapshot_batch([SnapshotRows("2026-11-20", frame, has_follower_list)])
+    return validate_batch(batch, run_name="me load")
 
 
 def test_core_snapshots_have_one_row_per_person():
@@ -192,7 +198,7 @@ def test_core_relationships_must_be_in_the_allowed_set():
 def test_data_docs_are_written_under_the_home(tmp_path):
     rows = followers([f"{URL}a", "not a url"])
     report = validate_batch(
-        raw_batch(rows, RAW_RULES["followers"], DAY),
+        one_file("followers", rows),
         run_name="me:2026-11-20",
         project_root=tmp_path,
         render_docs=False,
@@ -220,17 +226,55 @@ def test_blank_rows_are_not_counted_as_people_without_url():
 
 def test_a_later_suite_renders_the_data_docs_of_the_passing_ones_before_it(tmp_path):
     raw = validate_batch(
-        raw_batch(connections(), RAW_RULES["connections"], DAY),
+        one_file("connections", connections()),
         run_name="me:2026-11-20",
         project_root=tmp_path,
         render_docs=False,
     )
     assert raw.success and not raw.data_docs.exists()
     core_report = validate_batch(
-        core_snapshot_batch(core(["ann"], ["mutual"]), True),
+        core_snapshot_batch([SnapshotRows("2026-11-20", core(["ann"], ["mutual"]), True)]),
         run_name="me:2026-11-20",
         project_root=tmp_path,
     )
     assert raw.data_docs.exists() and core_report.data_docs.exists()
     index = core_report.data_docs_index.read_text()
     assert "raw_connections" in index and "core_relationship_snapshots" in index
+
+
+def test_files_of_one_batch_are_judged_each_on_its_own():
+    # A tenth of blank rows in one file is too many, even beside a long clean file.
+    clean = connections(400)
+    blank = [None] * 8 + ["x"] * 32
+    damaged = connections(
+        first_name=blank,
+        last_name=blank,
+        profile_url=[None] * 8 + [f"{URL}p{i}" for i in range(32)],
+        company=blank,
+        position=blank,
+    )
+    later = dt.date(2026, 12, 1)
+    batch = raw_batch(
+        RAW_RULES["connections"],
+        [
+            RawFile("2026-11-20 clean.zip", clean, clean.columns, DAY),
+            RawFile("2026-12-01 damaged.zip", damaged, damaged.columns, later),
+        ],
+    )
+    report = validate_batch(batch, run_name="me load")
+    assert report.of("2026-11-20 clean.zip").success
+    damaged_report = report.of("2026-12-01 damaged.zip")
+    assert [o.description for o in damaged_report.failures] == ["at most 10% blank-person rows"]
+    assert damaged_report.failures[0].unexpected_count == 8
+    assert "2026-12-01 damaged.zip: at most 10% blank-person rows" in report.summary()
+
+
+def test_each_file_of_a_batch_is_bounded_by_its_own_date():
+    early, late = dt.date(2026, 10, 1), dt.date(2026, 11, 20)
+    rows = connections(connected_on=[dt.date(2026, 11, 1)] * 40)
+    batch = raw_batch(
+        RAW_RULES["connections"],
+        [RawFile("early", rows, rows.columns, early), RawFile("late", rows, rows.columns, late)],
+    )
+    report = validate_batch(batch, run_name="me load")
+    assert not report.of("early").success and report.of("late").success

@@ -36,7 +36,7 @@ def test_every_executor_runs_the_same_assets_jobs_and_automation(monkeypatch, ch
     defs = load_deploy_definitions()
 
     assert graph(defs) == graph(pipeline_defs)
-    for job in ("ingest_snapshot", "refresh_marts", "backfill_account"):
+    for job in ("load_inbox", "refresh_marts", "backfill_account"):
         assert defs.resolve_job_def(job).executor_def.name == executor
     assert {s.name for s in defs.sensors} == {s.name for s in pipeline_defs.sensors}
     assert {s.name for s in defs.schedules} == {s.name for s in pipeline_defs.schedules}

@@ -1,13 +1,21 @@
 """Small raw frames for the transform tests, in the shapes the parsers produce."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 import polars as pl
 
+from transforms.classify import (
+    ArchivePeople,
+    archive_people,
+    classify_relationships,
+    follower_people,
+)
 from transforms.connections import RAW_SCHEMA as CONNECTIONS
 from transforms.followers import RAW_SCHEMA as FOLLOWERS
 from transforms.invitations import RAW_SCHEMA as INVITATIONS
 from transforms.messages import RAW_SCHEMA as MESSAGES
+from transforms.metrics import SnapshotFacts, people_change
 
 SELF = "https://www.linkedin.com/in/me-self"
 
@@ -82,3 +90,44 @@ def messages(*rows: tuple) -> pl.DataFrame:
         for n, (sender, recipients, day, draft, sponsored) in enumerate(rows, 1)
     ]
     return pl.DataFrame(data, schema=MESSAGES)
+
+
+@dataclass(frozen=True)
+class Observed:
+    """An archive (and a follower list of the same day) keyed and classified as a load does."""
+
+    archive: ArchivePeople
+    followers: pl.DataFrame | None
+    people: pl.DataFrame
+
+
+def observe(conn, fol=None, inv=None, msg=None, *, day: dt.date) -> Observed:
+    archive = archive_people(conn, inv, msg, observed_on=day)
+    listed = follower_people(fol) if fol is not None else None
+    return Observed(archive, listed, classify_relationships(archive, listed))
+
+
+def facts_of(
+    now: Observed, before: Observed | None = None, *, day: dt.date, **overrides
+) -> SnapshotFacts:
+    """The facts a snapshot of ``now`` has, with the changes since ``before`` (the previous
+    observation of each kind), as the load and the marts compute them."""
+    listed = now.followers is not None
+    values = {
+        "account": "me",
+        "snapshot_date": day,
+        "connections_observed_on": day,
+        "followers_observed_on": day if listed else None,
+        "unidentified_connections": now.archive.unidentified,
+        "has_invitations": now.archive.has_invitations,
+        "has_messages": now.archive.has_messages,
+        "listed_followers": int(now.people["is_follower"].sum()) if listed else None,
+    }
+    if before is not None:
+        values["connections_change"] = people_change(
+            now.archive.connections.select("person_key"),
+            before.archive.connections.select("person_key"),
+        )
+        if listed and before.followers is not None:
+            values["followers_change"] = people_change(now.followers, before.followers)
+    return SnapshotFacts(**(values | overrides))

@@ -2,17 +2,30 @@ import datetime as dt
 
 import polars as pl
 
-from tests.transforms.builders import SELF, connections, followers, invitations, messages, url
-from transforms.classify import classify_relationships, count_unidentified, detect_self_key
+from tests.transforms.builders import (
+    SELF,
+    connections,
+    followers,
+    invitations,
+    messages,
+    observe,
+    url,
+)
+from transforms.classify import (
+    archive_people,
+    classify_relationships,
+    conversation_partners,
+    count_unidentified,
+    detect_self_key,
+    follower_people,
+)
 
 DAY = dt.date(2026, 11, 20)
 EARLIER = dt.date(2026, 1, 5)
 
 
 def classify(conn, fol=None, inv=None, msg=None) -> dict[str, str]:
-    people = classify_relationships(
-        conn, fol, inv, msg, snapshot_date=DAY, self_key=detect_self_key(inv, msg) or "me-self"
-    )
+    people = observe(conn, fol, inv, msg, day=DAY).people
     return dict(people.select("person_key", "relationship").iter_rows())
 
 
@@ -40,7 +53,7 @@ def test_the_five_classes_first_match_wins():
 
 def test_without_a_follower_list_follow_status_is_not_guessed():
     conn = connections(("ann", "Ann", "A", "X", "CEO", EARLIER))
-    people = classify_relationships(conn, None, None, None, snapshot_date=DAY, self_key=None)
+    people = observe(conn, day=DAY).people
     assert people["relationship"].to_list() == ["connection"]
     assert people["is_follower"].to_list() == [None]
 
@@ -65,7 +78,7 @@ def test_a_connection_listed_twice_is_one_person():
 
 def test_rows_without_url_get_a_weak_name_and_company_key():
     conn = connections((None, "Ann ", " Lee", "Acme", "CEO", EARLIER))
-    people = classify_relationships(conn, None, None, None, snapshot_date=DAY, self_key=None)
+    people = observe(conn, day=DAY).people
     assert people.select("person_key", "key_is_weak", "profile_url").row(0) == (
         "name:ann lee|acme",
         True,
@@ -80,7 +93,7 @@ def test_the_member_is_never_their_own_follower():
 
 
 def active(msg, conn) -> set[str]:
-    people = classify_relationships(conn, None, None, msg, snapshot_date=DAY, self_key="me-self")
+    people = observe(conn, msg=msg, day=DAY).people
     return set(people.filter(pl.col("active_90d"))["person_key"].to_list())
 
 
@@ -120,13 +133,41 @@ def test_the_member_is_found_from_outgoing_invitations_or_messages():
     assert detect_self_key(None, msg) == "me-self"
 
 
-def test_without_the_members_key_people_who_wrote_still_count_as_active():
-    conn = connections(
-        ("ann", "Ann", "A", "X", "Y", EARLIER), ("bob", "Bob", "B", "X", "Y", EARLIER)
-    )
+def test_without_the_members_key_people_who_wrote_still_count_as_partners():
     msg = messages((url("ann"), [url("someone")], dt.date(2026, 11, 1), False, False))
-    people = classify_relationships(conn, None, None, msg, snapshot_date=DAY, self_key=None)
-    assert set(people.filter(pl.col("active_90d"))["person_key"].to_list()) == {"ann"}
+    partners = conversation_partners(msg, None, DAY)
+    assert partners.rows() == [("ann", dt.date(2026, 11, 1))]
+
+
+def test_the_last_conversation_is_the_latest_counted_message_up_to_the_archive_date():
+    conn = connections(*[(s, s, s, "X", "Y", EARLIER) for s in ("ann", "bob", "cat")])
+    msg = messages(
+        (url("ann"), [SELF], dt.date(2025, 3, 1), False, False),
+        (SELF, [url("ann")], dt.date(2026, 2, 1), False, False),
+        (SELF, [url("ann")], dt.date(2026, 11, 5), True, False),  # a draft does not count
+        (url("bob"), [SELF, url("cat")], dt.date(2026, 10, 1), False, False),
+        (url("cat"), [SELF], dt.date(2026, 12, 1), False, False),  # after the archive's date
+    )
+    people = observe(conn, msg=msg, day=DAY).people
+    last = dict(people.select("person_key", "last_conversation_on").iter_rows())
+    assert last == {"ann": dt.date(2026, 2, 1), "bob": dt.date(2026, 10, 1), "cat": None}
+    active = dict(people.select("person_key", "active_90d").iter_rows())
+    assert active == {"ann": False, "bob": True, "cat": False}
+
+
+def test_activity_is_as_of_the_archive_date_whatever_snapshot_carries_it():
+    conn = connections(("ann", "Ann", "A", "X", "Y", EARLIER))
+    msg = messages(
+        (url("ann"), [SELF], dt.date(2026, 9, 1), False, False),
+        (SELF, [url("ann")], dt.date(2026, 9, 2), False, False),
+    )
+    # The member is known from their outgoing invitation.
+    inv = invitations(("OUTGOING", "eve", dt.datetime(2026, 8, 2)))
+    archive = archive_people(conn, inv, msg, observed_on=dt.date(2026, 10, 1))
+    later_list = follower_people(followers(url("ann")))
+    people = classify_relationships(archive, later_list)
+    ann = people.filter(pl.col("person_key") == "ann")
+    assert ann.select("relationship", "active_90d").row(0) == ("mutual", True)
 
 
 def test_messages_or_connections_without_urls_cannot_tell_active_conversations():

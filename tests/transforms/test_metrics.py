@@ -1,5 +1,6 @@
-"""The metric definitions of DESIGN.md section 6 on small relationship snapshots, and the
-identities between them on random ones."""
+"""The metric definitions of docs/metrics.md on small relationship snapshots, the carrying of
+archives and follower lists between snapshots, and the identities between the metrics on
+random snapshots."""
 
 import datetime as dt
 
@@ -8,9 +9,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.transforms.builders import SELF, connections, followers, invitations, messages, url
+from tests.transforms.builders import (
+    SELF,
+    Observed,
+    connections,
+    facts_of,
+    followers,
+    invitations,
+    messages,
+    observe,
+    url,
+)
 from transforms import metrics
-from transforms.classify import SNAPSHOT_SCHEMA, classify_relationships, count_unidentified
+from transforms.classify import SNAPSHOT_SCHEMA
 from transforms.relevance import IdealCustomerProfile, score_relevance
 
 DAY = dt.date(2026, 11, 20)
@@ -31,17 +42,21 @@ def facts(**overrides) -> metrics.SnapshotFacts:
     values = {
         "account": "me",
         "snapshot_date": DAY,
+        "connections_observed_on": DAY,
+        "followers_observed_on": DAY,
         "unidentified_connections": 0,
-        "has_follower_list": True,
         "has_invitations": True,
         "has_messages": True,
     }
     return metrics.SnapshotFacts(**(values | overrides))
 
 
+def scored(observed: Observed) -> pl.DataFrame:
+    return score_relevance(observed.people, ICP)
+
+
 def snapshot(conn, fol=None, inv=None, msg=None, day=DAY) -> pl.DataFrame:
-    people = classify_relationships(conn, fol, inv, msg, snapshot_date=day, self_key="me-self")
-    return score_relevance(people, ICP)
+    return scored(observe(conn, fol, inv, msg, day=day))
 
 
 def no_pending() -> pl.DataFrame:
@@ -93,7 +108,7 @@ def test_a_target_company_with_punctuation_matches_the_company_or_a_followers_he
 
 def test_without_a_follower_list_every_follower_figure_is_null():
     current = snapshot(connections(("a", "A", "A", "X", "CEO", OLD)))
-    row = metrics.reach(facts(has_follower_list=False), current, None, None)
+    row = metrics.reach(facts(followers_observed_on=None), current, None)
     nulls = ("followers", "mutual", "connection_only", "follower_only", "audience")
     assert {k: row[k] for k in nulls} == dict.fromkeys(nulls)
     assert row["followers_source"] is None and row["connections"] == 1
@@ -101,39 +116,69 @@ def test_without_a_follower_list_every_follower_figure_is_null():
 
 def test_the_analytics_total_stands_in_for_a_missing_list_but_classes_stay_null():
     current = snapshot(connections(("a", "A", "A", "X", "CEO", OLD)))
-    row = metrics.reach(
-        facts(has_follower_list=False, analytics_followers=1234), current, None, None
-    )
+    row = metrics.reach(facts(followers_observed_on=None, analytics_followers=1234), current, None)
     assert (row["followers"], row["audience"], row["followers_source"]) == (1234, 1234, "analytics")
     assert row["mutual"] is None and row["follower_only"] is None
 
 
 def test_growth_is_not_measured_between_a_list_and_the_analytics_workbook():
     conn = connections(("a", "A", "A", "X", "CEO", OLD))
-    before = snapshot(conn)
-    now = snapshot(conn, followers(url("a"), url("b")))
-    old_facts = facts(has_follower_list=False, analytics_followers=1, snapshot_date=OLD)
-    row = metrics.reach(facts(), now, before, old_facts)
+    before = observe(conn, day=OLD)
+    now = observe(conn, followers(url("a"), url("b")), day=DAY)
+    old_facts = facts_of(before, day=OLD, analytics_followers=1)
+    row = metrics.reach(facts_of(now, before, day=DAY), scored(now), old_facts)
     assert row["followers"] == 2 and row["follower_growth_rate"] is None
     assert row["new_followers"] is None and row["new_connections"] == 0
 
 
 def test_changes_since_the_previous_snapshot():
-    before = snapshot(
+    before = observe(
         connections(("a", "A", "A", "X", "CEO", OLD), ("b", "B", "B", "X", "CEO", OLD)),
         followers(url("a"), url("f"), url("g"), url("h")),
+        day=OLD,
     )
-    now = snapshot(
+    now = observe(
         connections(("a", "A", "A", "X", "CEO", OLD), ("c", "C", "C", "X", "CEO", DAY)),
         followers(url("a"), url("f"), url("i"), url("j"), url("k")),
+        day=DAY,
     )
-    row = metrics.reach(facts(), now, before, facts(snapshot_date=OLD))
-    assert {k: row[k] for k in ("new_connections", "lost_connections")} == {
-        "new_connections": 1,
-        "lost_connections": 1,
-    }
+    row = metrics.reach(facts_of(now, before, day=DAY), scored(now), facts_of(before, day=OLD))
+    assert (row["new_connections"], row["lost_connections"]) == (1, 1)
     assert (row["new_followers"], row["lost_followers"]) == (3, 2)
     assert row["follower_growth_rate"] == pytest.approx((5 - 4) / 4)
+
+
+def test_a_carried_archive_changes_nothing_and_a_lost_one_is_unknown():
+    archive = observe(connections(("a", "A", "A", "X", "CEO", OLD)), day=OLD)
+    week = OLD + dt.timedelta(days=7)
+    first = facts_of(archive, day=OLD, followers_observed_on=None)
+    # A week later a follower list: the archive of OLD is carried, nobody new or lost.
+    carried = facts_of(archive, day=week, connections_observed_on=OLD, followers_observed_on=week)
+    row = metrics.reach(carried, scored(archive), first)
+    assert (row["new_connections"], row["lost_connections"]) == (0, 0)
+    assert (row["connections_observed_on"], row["followers_observed_on"]) == (OLD, week)
+    assert row["new_followers"] is None  # the previous snapshot knew no followers
+    # Two months later the archive is too old to carry: only follower figures are known.
+    late = OLD + dt.timedelta(days=60)
+    unknown = metrics.SnapshotFacts(
+        "me", late, None, followers_observed_on=late, listed_followers=3, followers_change=(2, 1)
+    )
+    previous = facts(snapshot_date=week, connections_observed_on=OLD, followers_observed_on=week)
+    row = metrics.reach(unknown, None, previous)
+    assert (row["followers"], row["audience"], row["new_followers"]) == (3, 3, 2)
+    assert row["connections"] is None and row["mutual"] is None
+    assert row["new_connections"] is None and row["unidentified_connections"] is None
+    capacity = metrics.messaging_capacity(unknown, None, no_pending())
+    assert capacity["messageable"] is None and capacity["weeks_to_cap"] is None
+    relevance = metrics.network_relevance(unknown, None)
+    assert (relevance["followers"], relevance["connections"]) == (3, None)
+    assert relevance["relevant_followers"] is None
+
+
+def test_new_and_lost_people_count_keys_both_ways():
+    now = pl.DataFrame({"person_key": ["a", "b", "c"]})
+    before = pl.DataFrame({"person_key": ["b", "c", "d", "e"]})
+    assert metrics.people_change(now, before) == (1, 2)
 
 
 # ---- messaging capacity -----------------------------------------------------------------------
@@ -158,7 +203,7 @@ def big_network(count: int) -> pl.DataFrame:
 
 def test_an_account_above_the_cap_has_zero_headroom_and_zero_weeks_to_cap():
     row = metrics.messaging_capacity(
-        facts(has_follower_list=False), big_network(30_050), no_pending()
+        facts(followers_observed_on=None), big_network(30_050), no_pending()
     )
     assert row["messageable"] == 30_050
     assert (row["connection_headroom"], row["weeks_to_cap"]) == (0, 0.0)
@@ -166,7 +211,7 @@ def test_an_account_above_the_cap_has_zero_headroom_and_zero_weeks_to_cap():
 
 def test_weeks_to_cap_is_the_headroom_at_the_weekly_budget():
     row = metrics.messaging_capacity(
-        facts(has_follower_list=False), big_network(29_000), no_pending(), weekly_invitations=40
+        facts(followers_observed_on=None), big_network(29_000), no_pending(), weekly_invitations=40
     )
     assert row["connection_headroom"] == 1_000
     assert (row["weeks_to_cap"], row["weekly_invitation_budget"]) == (25.0, 40)
@@ -211,9 +256,9 @@ def test_acceptance_counts_earlier_pending_invitations_inside_the_current_file_w
     since = dt.datetime(2026, 2, 1)
     assert metrics.invitation_acceptance(current, earlier, since) == (1, 2)
     assert metrics.invitation_acceptance(current, earlier, None) == (2, 4)
-    row = metrics.messaging_capacity(facts(), current, earlier, invitations_since=since)
+    row = metrics.messaging_capacity(facts(invitations_since=since), current, earlier)
     assert row["invitation_acceptance_rate"] == 0.5
-    first = metrics.messaging_capacity(facts(), current, no_pending(), invitations_since=since)
+    first = metrics.messaging_capacity(facts(invitations_since=since), current, no_pending())
     assert first["invitation_acceptance_rate"] is None
 
 
@@ -243,7 +288,8 @@ def test_accepting_every_request_shows_as_a_falling_recent_relevance_rate():
         (f"a{i}", "A", "A", "X", "Student", DAY - dt.timedelta(days=i + 1)) for i in range(9)
     ] + [("a9", "A", "A", "X", "Founder", DAY - dt.timedelta(days=20))]
     then = metrics.network_relevance(
-        facts(snapshot_date=before_day), snapshot(connections(*old, *earlier), day=before_day)
+        facts(snapshot_date=before_day, connections_observed_on=before_day),
+        snapshot(connections(*old, *earlier), day=before_day),
     )
     now = metrics.network_relevance(facts(), snapshot(connections(*old, *earlier, *accepted)))
     assert (then["recent_connections"], then["recent_relevance_rate"]) == (3, 1.0)
@@ -254,15 +300,15 @@ def test_accepting_every_request_shows_as_a_falling_recent_relevance_rate():
 
 def test_follower_relevance_needs_a_follower_list():
     conn = connections(("a", "A", "A", "X", "CEO", OLD))
-    listed = snapshot(conn, followers(url("a"), url("f"), headline="Founder"))
-    row = metrics.network_relevance(facts(), listed)
+    listed = observe(conn, followers(url("a"), url("f"), headline="Founder"), day=DAY)
+    row = metrics.network_relevance(facts_of(listed, day=DAY), scored(listed))
     assert (row["followers"], row["relevant_followers"], row["follower_relevance_rate"]) == (
         2,
         2,
         1.0,
     )
     unlisted = metrics.network_relevance(
-        facts(has_follower_list=False, analytics_followers=50), snapshot(conn)
+        facts(followers_observed_on=None, analytics_followers=50), snapshot(conn)
     )
     assert unlisted["followers"] == 50
     assert unlisted["relevant_followers"] is None and unlisted["follower_relevance_rate"] is None
@@ -311,32 +357,27 @@ def raw_snapshot(draw):
     conn = connections(*conn_rows)
     inv = invitations(*inv_rows) if inv_rows else None
     msg = messages(*msg_rows) if draw(st.booleans()) else None
-    facts_ = facts(
-        unidentified_connections=count_unidentified(conn),
-        has_follower_list=listed,
-        has_invitations=inv is not None,
-        has_messages=msg is not None,
-        analytics_followers=draw(st.none() | st.integers(0, 10_000)),
-    )
-    return facts_, snapshot(conn, fol, inv, msg)
+    return observe(conn, fol, inv, msg, day=DAY), draw(st.none() | st.integers(0, 10_000))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw_snapshot(), raw_snapshot(), st.integers(1, 500))
 def test_metric_identities_hold_on_random_snapshots(now, before, budget):
-    facts_now, current = now
-    facts_before, previous = before
+    (observed_now, total_now), (observed_before, total_before) = now, before
+    facts_now = facts_of(
+        observed_now,
+        observed_before,
+        day=DAY,
+        analytics_followers=total_now,
+        invitations_since=dt.datetime(2026, 3, 1),
+    )
+    facts_before = facts_of(observed_before, day=OLD, analytics_followers=total_before)
+    current, previous = scored(observed_now), observed_before.people
     pending = previous.filter(pl.col("relationship") == "pending_outbound").select(
         "person_key", "invitation_sent_at"
     )
-    reach = metrics.reach(facts_now, current, previous, facts_before)
-    capacity = metrics.messaging_capacity(
-        facts_now,
-        current,
-        pending,
-        invitations_since=dt.datetime(2026, 3, 1),
-        weekly_invitations=budget,
-    )
+    reach = metrics.reach(facts_now, current, facts_before)
+    capacity = metrics.messaging_capacity(facts_now, current, pending, weekly_invitations=budget)
     relevance = metrics.network_relevance(facts_now, current)
     connections_ = reach["connections"]
 
@@ -371,10 +412,9 @@ def test_metric_identities_hold_on_random_snapshots(now, before, budget):
         connections_ - before_connections
     )
     if facts_now.has_follower_list and facts_before.has_follower_list:
-        before_followers = int(previous["is_follower"].sum())
-        assert reach["new_followers"] - reach["lost_followers"] == (
-            reach["followers"] - before_followers
-        )
+        # The lists' own people: the member, should a list hold them, is not a follower.
+        change = len(observed_now.followers) - len(observed_before.followers)
+        assert reach["new_followers"] - reach["lost_followers"] == change
     assert relevance["recent_relevant_connections"] <= relevance["recent_connections"]
     assert relevance["recent_connections"] <= connections_
 
@@ -392,9 +432,8 @@ def test_the_worked_example_of_docs_metrics():
     def listed(**headlines) -> pl.DataFrame:
         return pl.concat([followers(url(slug), headline=h) for slug, h in headlines.items()])
 
-    def classified(conn, fol, inv, msg, on) -> pl.DataFrame:
-        people = classify_relationships(conn, fol, inv, msg, snapshot_date=on, self_key="me-self")
-        return score_relevance(people, example_icp)
+    def classified(conn, fol, inv, msg, on) -> Observed:
+        return observe(conn, fol, inv, msg, day=on)
 
     previous = classified(
         connections(
@@ -440,12 +479,13 @@ def test_the_worked_example_of_docs_metrics():
         ),
         day,
     )
-    now_facts = facts(snapshot_date=day, unidentified_connections=1)
-    earlier_pending = previous.filter(
+    now_facts = facts_of(current, previous, day=day, invitations_since=dt.datetime(2025, 12, 10, 9))
+    earlier_pending = previous.people.filter(
         ~pl.col("is_connection") & (pl.col("invitation") == "outbound")
     ).select("person_key", "invitation_sent_at")
+    people = score_relevance(current.people, example_icp)
 
-    reach = metrics.reach(now_facts, current, previous, facts(snapshot_date=before_day))
+    reach = metrics.reach(now_facts, people, facts_of(previous, day=before_day))
     assert reach == {
         "account": "me",
         "snapshot_date": day,
@@ -462,10 +502,10 @@ def test_the_worked_example_of_docs_metrics():
         "new_connections": 2,
         "lost_connections": 1,
         "followers_source": "list",
+        "connections_observed_on": day,
+        "followers_observed_on": day,
     }
-    capacity = metrics.messaging_capacity(
-        now_facts, current, earlier_pending, invitations_since=dt.datetime(2025, 12, 10, 9)
-    )
+    capacity = metrics.messaging_capacity(now_facts, people, earlier_pending)
     assert capacity == {
         "account": "me",
         "snapshot_date": day,
@@ -480,7 +520,7 @@ def test_the_worked_example_of_docs_metrics():
         "weekly_invitation_budget": 100,
         "weeks_to_cap": 299.95,
     }
-    relevance = metrics.network_relevance(now_facts, current)
+    relevance = metrics.network_relevance(now_facts, people)
     assert relevance == {
         "account": "me",
         "snapshot_date": day,
@@ -494,7 +534,7 @@ def test_the_worked_example_of_docs_metrics():
         "recent_relevant_connections": 1,
         "recent_relevance_rate": 0.5,
     }
-    classes = dict(current.select("person_key", "relationship").iter_rows())
+    classes = dict(people.select("person_key", "relationship").iter_rows())
     assert (classes["jo"], classes["ken"], classes["bob"]) == (
         "follower_only",
         "pending_outbound",

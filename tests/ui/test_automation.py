@@ -47,24 +47,23 @@ def test_validate_lists_the_jobs_sensors_and_schedule(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     jobs = {job.name for job in defs.jobs or []}
-    assert {"ingest_snapshot", "refresh_marts", "backfill_account"} <= jobs
+    assert {"load_inbox", "refresh_marts", "backfill_account"} <= jobs
     assert {s.name for s in defs.sensors} >= {"inbox_sensor", "failure_reason"}
     assert [s.name for s in defs.schedules] == ["weekly_marts_refresh"]
-    for name in ("ingest_snapshot", "refresh_marts", "backfill_account"):
+    for name in ("load_inbox", "refresh_marts", "backfill_account"):
         assert defs.resolve_job_def(name).tags["lnw/purpose"]
 
 
-def test_backfill_reruns_every_snapshot_of_one_account_and_changes_nothing(loaded, capsys):
+def test_backfill_rebuilds_every_snapshot_of_one_account_and_changes_nothing(loaded, capsys):
     before = history(loaded)
     capsys.readouterr()
     assert run_lnw(loaded, "backfill", "me") == 0
     captured = capsys.readouterr()
-    assert "backfilled   me: 2 of 2 snapshot(s)" in captured.out
-    assert "[2/2] re-running snapshot me:2026-10-02" in captured.err
+    assert "backfilled   me: 2 snapshot(s) rebuilt" in captured.out
     assert history(loaded) == before
     with dg.DagsterInstance.from_config(str(loaded.dagster)) as instance:
         runs = instance.get_runs(dg.RunsFilter(tags={"lnw/purpose": "backfill"}))
-    assert sorted(r.tags["dagster/partition"] for r in runs) == ["me:2026-09-04", "me:2026-10-02"]
+    assert [r.job_name for r in runs] == ["backfill_account"]
     assert {r.tags["lnw/account"] for r in runs} == {"me"}
 
 
@@ -106,11 +105,11 @@ def test_the_inbox_sensor_leaves_items_that_lnw_run_loaded_alone(loaded):
         context = dg.build_sensor_context(
             instance=instance, resources={"lnw": LnwSettings(home=str(loaded.root))}
         )
-        assert inbox_sensor(context).run_requests == []
+        assert isinstance(inbox_sensor(context), dg.SkipReason)
         newer = loaded.inbox / "me" / "followers_2026-10-16.csv"
         newer.write_text("profileUrl,fullName,headline\nhttps://www.linkedin.com/in/x,X,CEO\n")
         try:
-            requests = inbox_sensor(context).run_requests
+            request = inbox_sensor(context)
         finally:
             newer.unlink()
-    assert [r.partition_key for r in requests] == ["me:2026-10-16"]
+    assert request.run_config["ops"]["accounts_to_load"]["config"] == {"accounts": ["me"]}

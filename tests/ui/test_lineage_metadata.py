@@ -60,14 +60,16 @@ def test_analytics_views_show_counts_dates_preview_and_their_sql(materialized):
     assert "FROM core.relationship_history" in history["sql"].value
 
 
-def test_partitioned_assets_say_which_account_and_snapshot(materialized):
+def test_loaded_assets_say_which_account_and_dates(materialized):
     latest, _ = materialized
     for path in (("raw", "connections"), ("core", "relationship_snapshots"),
                  ("core", "relationship_history")):  # fmt: skip
         metadata = latest(*path)
         assert metadata["account"].value == "me"
-        assert metadata["snapshot_date"].value == LATE.isoformat()
         assert metadata["dagster/row_count"].value > 0
+    assert latest("raw", "connections")["observed_on"].value == f"2026-10-02, {LATE}"
+    assert latest("core", "relationship_snapshots")["latest_snapshot"].value == LATE.isoformat()
+    assert "2026-10-02" in latest("core", "observations")["observations"].value
     assert "snapshot" in latest("marts", "network_relevance")["preview"].value
 
 

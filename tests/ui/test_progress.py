@@ -18,21 +18,18 @@ def test_run_shows_items_stages_and_a_summary_table(tmp_path, capsys):
     bad.write_text("profileUrl,fullName\nhttps://www.linkedin.com/in/a,A,extra,fields\n")
     assert run_lnw(home, "run") == 2
     err = capsys.readouterr().err.splitlines()
-    at = err.index("lnw: [1/2] loading snapshot me:2026-10-02")
-    assert err[at + 1 : at + 3] == [
-        "lnw:       Basic_LinkedInDataExport_10-02-2026.zip (archive)",
-        "lnw:       followers_2026-10-02.csv (follower list)",
-    ]
-    assert err[at + 3].startswith("lnw:       raw_exports ")
-    assert "relationship_history" in err[at + 3]
-    assert re.search(r"checks (\d+)/\1 passed", err[at + 3]), "every check passed, and says so"
+    at = err.index("lnw: loading 1 account(s), in this process: me")
+    assert re.match(r"lnw:       accounts_to_load \d+\.\d s, me \d+\.\d s, ", err[at + 1])
+    assert re.search(r"checks (\d+)/\1 passed", err[at + 1]), "every check passed, and says so"
+    # The list of 16 October was quarantined: it makes no snapshot.
+    assert err[at + 1].endswith("; 1 snapshot(s) written")
     assert any("each with a .reason.txt: fix the file" in line for line in err)
     summary = err[err.index("lnw: summary") + 1 :]
     table = {line[6:].rsplit("  ", 1)[0].strip(): line.rsplit(" ", 1)[-1] for line in summary}
     assert table["items loaded"] == "2"
     assert table["items quarantined"] == "1"
     assert table["items skipped (already loaded)"] == "0"
-    assert table["snapshots loaded"] == "2"
+    assert table["snapshots written"] == "1"
     assert table["failed runs"] == "0"
 
     assert run_lnw(home, "run") == 0

@@ -1,9 +1,9 @@
-"""A load as `lnw run` does it, with the pipeline's own asset functions, minus Dagster's runs.
+"""A load as `lnw run` does it, with the pipeline's own functions, minus Dagster's runs.
 
 The crash-safety test kills this in child processes: starting `lnw run` twenty times would
-cost a Dagster start-up each time. The steps are the assets themselves, invoked directly, in
-the order the jobs run them, with the recovery `lnw run` has (unfinished snapshots, a
-publication left behind).
+cost a Dagster start-up each time. The steps are those of the job `load_inbox` (one account's
+load, pipelines/loading.py) and of `refresh_marts` (the marts and views assets, invoked
+directly), in that order, with the recovery `lnw run` has (a publication left behind).
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from inbox.discovery import scan_inbox
 from inbox.home import SAMPLE_ICP, Home
-from pipelines.assets.core import relationship_history, relationship_snapshots
-from pipelines.assets.ingest import raw_exports
+from pipelines.assets.load import load_one
 from pipelines.assets.marts import analytics_views, marts
-from pipelines.ingest import pending_snapshot_keys
-from pipelines.partitions import snapshots
+from pipelines.loading import pending_accounts
 from pipelines.resources import LnwSettings
 from transforms.metrics import DEFAULT_WEEKLY_INVITATIONS
 from warehouse.database import publication_due
@@ -35,7 +34,7 @@ def _run(result) -> None:
 
 
 def load_inbox(root: Path) -> list[str]:
-    """Load every new or unfinished snapshot of the home's inbox; returns their keys."""
+    """Load every account with something to do; returns the accounts loaded."""
     home = Home(Path(root)).ensure()
     # Settings given, not read from the environment: the killed loads run in processes forked
     # from a server started whenever a test of the session first used one, with that moment's
@@ -46,19 +45,15 @@ def load_inbox(root: Path) -> list[str]:
         weekly_invitations=DEFAULT_WEEKLY_INVITATIONS,
     )
     with lnw.warehouse() as con:
-        keys = pending_snapshot_keys(home, con)
-    instance = INSTANCE
-    known = set(instance.get_dynamic_partitions(snapshots.name))
-    instance.add_dynamic_partitions(snapshots.name, [k for k in keys if k not in known])
-    for key in keys:
-        for asset in (raw_exports, relationship_snapshots, relationship_history):
-            _run(asset(dg.build_asset_context(partition_key=key, instance=instance), lnw=lnw))
+        accounts = pending_accounts(con, scan_inbox(home.inbox).items)
+    for account in accounts:
+        load_one(lnw, account, {}, rebuild=False)
     with lnw.warehouse() as con:
         republish = publication_due(con, home.published)
-    if keys or republish:
-        _run(marts(dg.build_asset_context(instance=instance), lnw=lnw))
-        _run(analytics_views(dg.build_asset_context(instance=instance), lnw=lnw))
-    return keys
+    if accounts or republish:
+        _run(marts(dg.build_asset_context(instance=INSTANCE), lnw=lnw))
+        _run(analytics_views(dg.build_asset_context(instance=INSTANCE), lnw=lnw))
+    return accounts
 
 
 def load_until_killed(root: str, crash_at: int) -> None:

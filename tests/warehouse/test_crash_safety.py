@@ -199,7 +199,7 @@ def test_a_load_killed_at_any_of_many_points_is_consistent_and_the_rerun_complet
 ):
     clean = copy_of(template, tmp_path / "clean")
     passed_before = database._crash_points_passed
-    assert load_inbox(clean) == ["me:2026-09-11", "me:2026-09-25"]
+    assert load_inbox(clean) == ["me"]
     points = database._crash_points_passed - passed_before
     assert points >= KILLS
     expected = outcome(clean)

@@ -9,13 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipelines.loading import SNAPSHOT_SCHEMA as FACTS_SCHEMA
 from transforms.classify import SNAPSHOT_SCHEMA
 from warehouse.database import connect
-from warehouse.history import (
-    load_relationship_snapshot,
-    merge_snapshot_into_history,
-    write_relationship_snapshot,
-)
+from warehouse.history import merge_history, replace_snapshots
 
 START = dt.date(2026, 1, 2)
 PEOPLE = ["ann", "bob", "cat", "dan", "eve"]
@@ -39,6 +36,7 @@ def people_frame(states: dict[str, tuple[str, str]]) -> pl.DataFrame:
             "invitation": None,
             "invitation_sent_at": None,
             "active_90d": None,
+            "last_conversation_on": None,
             "relationship": relationship,
         }
         for person, (relationship, company) in sorted(states.items())
@@ -46,25 +44,28 @@ def people_frame(states: dict[str, tuple[str, str]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=SNAPSHOT_SCHEMA)
 
 
-FACTS = {
-    "export_ids": ["x"],
-    "self_key": None,
-    "has_follower_list": True,
-    "has_invitations": False,
-    "has_messages": False,
-    "unidentified_connections": 0,
-}
+def facts(day: dt.date) -> pl.DataFrame:
+    """core.snapshots facts of a snapshot carrying an archive and a list of its own date."""
+    row = {
+        "snapshot_date": day,
+        "connections_observed_on": day,
+        "followers_observed_on": day,
+        "export_ids": ["x"],
+        "self_key": None,
+        "has_follower_list": True,
+        "has_invitations": False,
+        "has_messages": False,
+        "unidentified_connections": 0,
+        "followers": None,
+    }
+    return pl.DataFrame([row], schema=FACTS_SCHEMA)
 
 
 def load(con: duckdb.DuckDBPyConnection, day: dt.date, states: dict) -> str:
-    """Write then merge, as two transactions."""
-    write_relationship_snapshot(con, "me", day, people_frame(states), **FACTS)
-    return merge_snapshot_into_history(con, "me", day)
-
-
-def load_at_once(con: duckdb.DuckDBPyConnection, day: dt.date, states: dict) -> str:
-    """Write and merge in one transaction, as the pipeline does."""
-    return load_relationship_snapshot(con, "me", day, people_frame(states), **FACTS)
+    """Write a snapshot (replacing what the date held) and merge the history from it, as one
+    account's load does."""
+    replace_snapshots(con, "me", facts(day), {day: people_frame(states)}, [])
+    return merge_history(con, "me", day)
 
 
 def every_row(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
@@ -118,16 +119,11 @@ def test_any_load_order_and_repeats_give_the_in_order_history(fresh, snapshots, 
     shuffled = fresh()
     order = list(zip(days, snapshots, strict=True))
     rng = random.Random(seed)
-    order += rng.sample(order, k=min(2, len(order)))  # some snapshots arrive twice
+    order += rng.sample(order, k=min(2, len(order)))  # some snapshots are written twice
     rng.shuffle(order)
-    for number, (day, states) in enumerate(order):
-        (load if number % 2 else load_at_once)(shuffled, day, states)
-    assert history(shuffled) == expected
-    # Loading everything once more changes no row at all, not even a timestamp.
-    before = every_row(shuffled)
     for day, states in order:
-        assert load_at_once(shuffled, day, states) == "unchanged"
-    assert every_row(shuffled) == before
+        load(shuffled, day, states)
+    assert history(shuffled) == expected
 
     current = shuffled.execute(
         "SELECT person_key, count(*) FROM core.relationship_history WHERE is_current "
@@ -193,21 +189,26 @@ def test_a_late_snapshot_rewrites_only_the_periods_from_the_snapshot_before_it(f
     ]
 
 
-def test_merging_a_merged_snapshot_again_changes_no_row(fresh):
+def test_a_snapshot_that_knows_no_connections_leaves_the_history_unchanged(fresh):
     con = fresh()
-    load(con, START, {"ann": ("mutual", "A"), "bob": ("mutual", "A")})
-    load(con, START + dt.timedelta(weeks=1), {"ann": ("connection_only", "A")})
-    before = every_row(con)
-    for week in (0, 1):
-        assert merge_snapshot_into_history(con, "me", START + dt.timedelta(weeks=week)) == (
-            "unchanged"
-        )
-    assert every_row(con) == before
+    load(con, START, {"ann": ("mutual", "A")})
+    later = START + dt.timedelta(weeks=8)
+    load(con, later, {"ann": ("mutual", "A"), "bob": ("follower_only", "A")})
+    before = history(con)
+    # A follower list between the two, too long after the archive: nobody is classified.
+    between = START + dt.timedelta(weeks=6)
+    unknown = facts(between).with_columns(pl.lit(None, pl.Date).alias("connections_observed_on"))
+    replace_snapshots(con, "me", unknown, {}, [])
+    assert merge_history(con, "me", between) == "rebuilt"
+    assert history(con) == before
 
 
-def test_a_snapshot_listing_a_person_twice_is_refused_before_anything_is_written(fresh):
+def test_removing_a_snapshot_rebuilds_the_periods_after_it(fresh):
     con = fresh()
-    twice = pl.concat([people_frame({"ann": ("mutual", "A")})] * 2)
-    with pytest.raises(ValueError, match="share a person_key"):
-        load_relationship_snapshot(con, "me", START, twice, **FACTS)
-    assert every_row(con) == {t: [] for t in every_row(con)}
+    weeks = [START + dt.timedelta(weeks=w) for w in range(3)]
+    load(con, weeks[0], {"ann": ("mutual", "A")})
+    load(con, weeks[1], {"ann": ("connection_only", "A")})
+    load(con, weeks[2], {"ann": ("mutual", "A")})
+    replace_snapshots(con, "me", facts(weeks[1]).clear(), {}, [weeks[1]])
+    merge_history(con, "me", weeks[1])
+    assert [(r[1], r[3], r[4]) for r in history(con)] == [("mutual", weeks[0], None)]

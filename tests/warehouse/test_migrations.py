@@ -56,7 +56,12 @@ def test_a_file_of_the_previous_schema_version_is_upgraded_without_losing_rows(t
             ).fetchall()
         ]
         listed = ", ".join(f'"{c}"' for c in columns)
-        old.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM current_version.{table}")
+        # Version 4 renamed raw.exports.snapshot_date to observed_on.
+        taken = ", ".join(
+            '"observed_on"' if (table, c) == ("raw.exports", "snapshot_date") else f'"{c}"'
+            for c in columns
+        )
+        old.execute(f"INSERT INTO {table} ({listed}) SELECT {taken} FROM current_version.{table}")
     old.execute("DETACH current_version")
     before = row_counts(old, old_tables)
     assert before["core.relationship_history"] > 0 and before["marts.reach"] == 2
@@ -70,6 +75,8 @@ def test_a_file_of_the_previous_schema_version_is_upgraded_without_losing_rows(t
         assert history.fetchall()[0][0] == before["core.relationship_history"]
         for view in ("reach", "messaging_capacity", "network_relevance", "relationship_events"):
             upgraded.execute(f"SELECT * FROM analytics.{view}").fetchall()
+        # Snapshots the previous version built are rebuilt by the account's next load.
+        assert upgraded.execute("SELECT account FROM core.rebuilds_due").fetchall() == [("me",)]
 
         # Migrating again is a no-op.
         applied = upgraded.execute("SELECT * FROM main.schema_migrations").fetchall()

@@ -24,7 +24,8 @@ WITH snaps AS (
         lag(snapshot_date) OVER w AS previous_date,
         lag(has_follower_list) OVER w AS previous_has_follower_list
     FROM core.snapshots
-    WHERE merged_at IS NOT NULL
+    -- The snapshots that classify people: the history's own dates.
+    WHERE merged_at IS NOT NULL AND connections_observed_on IS NOT NULL
     WINDOW w AS (PARTITION BY account ORDER BY snapshot_date)
 ),
 ordered AS (

@@ -28,6 +28,9 @@ WITH snaps AS (
     FROM core.snapshots
     WHERE account = $account
       AND merged_at IS NOT NULL
+      -- A snapshot that does not know the connections classifies nobody: the history
+      -- goes on through it unchanged.
+      AND connections_observed_on IS NOT NULL
       AND ($since::DATE IS NULL OR snapshot_date >= $since::DATE)
 ),
 states AS (

@@ -1,11 +1,12 @@
--- The public SQL contract (DESIGN.md section 6): names, columns and meanings are stable.
+-- The public SQL contract (docs/metrics.md): names, columns and meanings are stable.
 -- Re-created after every migration; extra columns may be added, none renamed.
 
 CREATE OR REPLACE VIEW analytics.current_relationships AS
 WITH latest AS (
+    -- The latest snapshot that classifies people (one that knows the connections).
     SELECT account, max(snapshot_date) AS snapshot_date
     FROM core.snapshots
-    WHERE merged_at IS NOT NULL
+    WHERE merged_at IS NOT NULL AND connections_observed_on IS NOT NULL
     GROUP BY account
 )
 SELECT
@@ -34,7 +35,8 @@ CREATE OR REPLACE VIEW analytics.reach AS
 SELECT
     account, snapshot_date, followers, connections, unidentified_connections, mutual,
     connection_only, follower_only, audience, new_followers, lost_followers,
-    follower_growth_rate, new_connections, lost_connections, followers_source
+    follower_growth_rate, new_connections, lost_connections, followers_source,
+    connections_observed_on, followers_observed_on
 FROM marts.reach;
 
 CREATE OR REPLACE VIEW analytics.messaging_capacity AS

@@ -1,5 +1,6 @@
 """A snapshot of the asset graph, reviewed like code: every asset's key, dependencies, group,
-kinds and checks, in `asset_graph.json` beside this file. A change to the graph shows in the
+kinds, checks, the step that computes it (the asset or multi-asset) and its partitions, in
+`asset_graph.json` beside this file. A change to the graph shows in the
 diff of that file; when the change is meant, regenerate it and commit it with the change:
 
     uv run --locked python -m tests.pipelines.test_asset_graph
@@ -23,11 +24,18 @@ def asset_graph() -> dict:
     for key in sorted(graph.get_all_asset_keys()):
         node = graph.get(key)
         name = key.to_user_string()
+        definition = graph.assets_def_for_key(key)
+        partitions = node.partitions_def
         assets[name] = {
             "group": node.group_name,
             "kinds": sorted(node.kinds),
             "deps": sorted(parent.to_user_string() for parent in node.parent_keys),
             "checks": sorted(checks.get(name, [])),
+            # Assets one step materializes together share its name (`load_account`).
+            "computed_by": definition.node_def.name if definition.is_executable else None,
+            "partitions": None
+            if partitions is None
+            else getattr(partitions, "name", None) or type(partitions).__name__,
         }
     return assets
 

@@ -205,8 +205,7 @@ def _sql_text(path: Path) -> str:
 def open_data_docs(home: Home, open_browser: bool = True) -> int:
     """`lnw docs`: the Data Docs site brought up to date with every stored validation result,
     then opened in the browser (it loads nothing from the network)."""
-    from quality.data_docs import build_site
-    from quality.validation import DATA_DOCS_SITE, VALIDATION_RESULTS
+    from quality.data_docs import DATA_DOCS_SITE, VALIDATION_RESULTS, build_site
 
     results = home.root / VALIDATION_RESULTS
     if not results.exists():

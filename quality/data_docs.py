@@ -6,21 +6,31 @@ Vega and Font Awesome from five CDNs, its index draws the list of validations wi
 JavaScript (offline it is an empty page), and its logo's URL carries the data context's id,
 sent out whenever a page is opened online. Serving those assets from the home would mean
 shipping about a megabyte of third-party JavaScript; and GX's site builder needs its file
-stores, which the load steps move away from. So the site is rendered here, with Jinja
-templates (`quality/templates/`), from the result files GX writes: each is a validation
-result in the form of `ExpectationSuiteValidationResult.to_json_dict()`, found at any depth
-of a folder (GX's file store keeps them as `<suite>/<run>/<time>/<batch>.json`). Every page
-has a Content-Security-Policy that forbids it to fetch anything.
+stores, which no load writes (they validate in memory, several processes at once). So the
+site is rendered here, with Jinja templates (`quality/templates/`), from result files: each
+is a validation result in the form of `ExpectationSuiteValidationResult.to_json_dict()`
+(`ValidationReport.result`), found at any depth of a folder. The loads keep theirs with
+`keep_result`, one file per suite and load under `<home>/gx/validations/<account>/`; the
+metrics refresh and `lnw docs` build the site. Every page has a Content-Security-Policy that
+forbids it to fetch anything.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from quality.validation import ValidationReport
+
+# Under the home: the validation results the loads keep, and the site built from them.
+VALIDATION_RESULTS = Path("gx/validations")
+DATA_DOCS_SITE = Path("data_docs")
 INDEX = "index.html"
 TEMPLATES = Path(__file__).with_name("templates")
 SAMPLE_SIZE = 5
@@ -29,6 +39,26 @@ SAMPLE_SIZE = 5
 def result_page(site: Path, results: Path, result_file: Path) -> Path:
     """Where a result's page is: its path under ``results``, under ``site/validations``."""
     return site / "validations" / result_file.relative_to(results).with_suffix(".html")
+
+
+def keep_result(
+    report: ValidationReport, results: Path, name: Path, site: Path
+) -> ValidationReport:
+    """Write the report's GX result as ``results/name`` (a JSON file), and return the report
+    with the page the site built from ``results`` into ``site`` shows it on.
+
+    Several load processes write results at once, and a site build may read the folder
+    meanwhile: each result has a name of its own (the caller's), and the file appears whole,
+    written under a temporary name beside it and then renamed. Owner-only: the samples of
+    bad values may name people."""
+    if report.result is None:
+        return report
+    path = results / name
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _write(path, json.dumps(report.result, indent=1, default=str))
+    return dataclasses.replace(
+        report, data_docs=result_page(site, results, path), data_docs_index=site / INDEX
+    )
 
 
 def build_site(results: Path, site: Path, *, rebuild: bool = False) -> Path:
@@ -43,10 +73,10 @@ def build_site(results: Path, site: Path, *, rebuild: bool = False) -> Path:
         try:
             summary = summarize(json.loads(path.read_text()))
         except (ValueError, KeyError, TypeError):
-            continue  # not a validation result (GX keeps other JSON beside them)
+            continue  # not a validation result: a folder may hold other JSON
         page = result_page(site, results, path)
         if rebuild or not page.exists():
-            page.parent.mkdir(parents=True, exist_ok=True)
+            page.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             index_href = "/".join([".."] * (len(page.relative_to(site).parts) - 1) + [INDEX])
             html = environment.get_template("data_docs_result.html").render(
                 r=summary, index=index_href
@@ -55,7 +85,7 @@ def build_site(results: Path, site: Path, *, rebuild: bool = False) -> Path:
         listed.append({**summary, "href": quote(page.relative_to(site).as_posix())})
     listed.sort(key=lambda r: (r["run_time"], r["suite"]), reverse=True)
     index = site / INDEX
-    site.mkdir(parents=True, exist_ok=True)
+    site.mkdir(parents=True, exist_ok=True, mode=0o700)
     _write(
         index,
         environment.get_template("data_docs_index.html").render(
@@ -139,7 +169,14 @@ def _environment():
 
 
 def _write(path: Path, text: str) -> None:
-    # Renamed into place: a browser never shows half a page.
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
+    """Write a file whole, owner-only: to a temporary name of its own in the same folder
+    (two writers at once never share one), then renamed into place, so that a browser or a
+    site build never reads half of it."""
+    fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise

@@ -15,6 +15,7 @@ from pipelines.assets.metadata import (
     source_assets,
 )
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
+from quality.data_docs import DATA_DOCS_SITE, VALIDATION_RESULTS, build_site
 from transforms import metrics
 from transforms.relevance import IdealCustomerProfile, score_relevance
 from warehouse.catalog import public_views
@@ -200,7 +201,8 @@ def _view_description(relation) -> str:
 )
 def analytics_views(context: dg.AssetExecutionContext, lnw: LnwSettings):
     """The contract views, published: after this step the read copy of the warehouse that
-    `lnw sql` and other clients query is replaced, atomically."""
+    `lnw sql` and other clients query is replaced, atomically, and the Data Docs show every
+    validation the loads kept."""
     home = lnw.paths
     with lnw.warehouse() as con:
         described = {}
@@ -228,6 +230,10 @@ def analytics_views(context: dg.AssetExecutionContext, lnw: LnwSettings):
             if dated:
                 described[name]["latest_snapshots"] = latest
         published = publish_read_copy(con, home.warehouse, home.published)
+    # Here, once per refresh, rather than in the loads: the pool makes this step the only
+    # builder of the site at a time, however many accounts load side by side.
+    docs = build_site(home.root / VALIDATION_RESULTS, home.root / DATA_DOCS_SITE)
+    context.log.info(f"Data Docs: {docs} (`lnw docs` opens them)")
     for name in PUBLIC_VIEWS:
         yield dg.MaterializeResult(
             asset_key=dg.AssetKey(["analytics", name]),

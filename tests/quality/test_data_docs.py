@@ -1,30 +1,55 @@
 """Data Docs render offline: every validation listed, every page whole, nothing fetched."""
 
 import shutil
+import stat
+from pathlib import Path
 
 import pytest
 
-from quality.data_docs import build_site
-from quality.suites import RAW_RULES, core_snapshot_batch, raw_batch
-from quality.validation import DATA_DOCS_SITE, VALIDATION_RESULTS, validate_batch
-from tests.quality.test_suites import DAY, URL, core, followers
+from quality.data_docs import DATA_DOCS_SITE, VALIDATION_RESULTS, build_site, keep_result
+from quality.suites import SnapshotRows, core_snapshot_batch
+from quality.validation import validate_batch
+from tests.quality.test_suites import URL, core, followers, one_file
 from tests.ui.chromium import browser_test, headless_page, needs_chromium
 
 
 def validate_two(root) -> tuple:
-    """A failing raw suite and a passing core suite, stored under ``root`` as a run does."""
-    failed = validate_batch(
-        raw_batch(followers([f"{URL}ann", "not a url"]), RAW_RULES["followers"], DAY),
-        run_name="me:2026-11-20",
-        project_root=root,
-        render_docs=False,
+    """A failing raw suite and a passing core suite, kept under the home ``root`` as a load
+    keeps them; the site is built."""
+    results, site = root / VALIDATION_RESULTS, root / DATA_DOCS_SITE
+    failed, passed = (
+        keep_result(
+            validate_batch(batch, run_name="me load"),
+            results,
+            Path("me", f"20261120T100000000000Z-run1-{suite}.json"),
+            site,
+        )
+        for suite, batch in (
+            ("raw_followers", one_file("followers", followers([f"{URL}ann", "not a url"]))),
+            (
+                "core_relationship_snapshots",
+                core_snapshot_batch([SnapshotRows("2026-11-20", core(["ann"], ["mutual"]), True)]),
+            ),
+        )
     )
-    passed = validate_batch(
-        core_snapshot_batch(core(["ann"], ["mutual"]), True),
-        run_name="me:2026-11-20",
-        project_root=root,
-    )
+    build_site(results, site)
     return failed, passed
+
+
+def test_a_kept_result_is_one_whole_owner_only_file_and_names_its_page(tmp_path):
+    failed, _ = validate_two(tmp_path)
+    folder = tmp_path / VALIDATION_RESULTS / "me"
+    kept = sorted(p.name for p in folder.iterdir())
+    # No temporary file left behind: a site build never lists half a result.
+    assert kept == [
+        "20261120T100000000000Z-run1-core_relationship_snapshots.json",
+        "20261120T100000000000Z-run1-raw_followers.json",
+    ]
+    assert stat.S_IMODE((folder / kept[1]).stat().st_mode) == 0o600
+    assert failed.data_docs == (
+        tmp_path / DATA_DOCS_SITE / "validations/me/20261120T100000000000Z-run1-raw_followers.html"
+    )
+    assert failed.data_docs_index == tmp_path / DATA_DOCS_SITE / "index.html"
 
 
 def test_the_site_lists_every_result_and_each_page_shows_its_expectations(tmp_path):
@@ -42,7 +67,7 @@ def test_the_site_lists_every_result_and_each_page_shows_its_expectations(tmp_pa
 
 
 def test_the_site_builds_from_any_folder_of_result_files(tmp_path):
-    """The load steps' own JSON results (one folder, any names) make the same site."""
+    """Result files with any names, in any folder, make the same site."""
     validate_two(tmp_path / "gx-home")
     folder = tmp_path / "results"
     folder.mkdir()
@@ -64,7 +89,7 @@ def test_lnw_docs_builds_the_site_and_says_where_it_is(tmp_path, capsys):
     assert run_lnw(home, "docs", "--no-open") == 1
     assert "no validation results" in capsys.readouterr().err
     validate_two(home.root)
-    shutil.rmtree(home.root / DATA_DOCS_SITE)
+    shutil.rmtree(home.root / DATA_DOCS_SITE)  # results kept, site not built yet
     assert run_lnw(home, "docs", "--no-open") == 0
     index = home.root / DATA_DOCS_SITE / "index.html"
     assert capsys.readouterr().out == f"Data Docs: {index}\n"

@@ -27,6 +27,7 @@ EXPECTED_GRAPH = {
     ("ingest", "invitations"),
     ("ingest", "messages"),
     ("ingest", "followers"),
+    ("core", "observations"),
     ("core", "relationship_snapshots"),
     ("core", "relationship_history"),
     ("marts", "reach"),

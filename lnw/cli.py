@@ -50,12 +50,37 @@ def main(argv: list[str] | None = None) -> int:
         help="query the whole warehouse (raw rows, every snapshot) instead of the published "
         "copy; fails while a run is writing it",
     )
+    sql.add_argument(
+        "--limit",
+        type=int,
+        metavar="N",
+        help="show the first N rows (default: 50 in a table on a terminal, else all; 0: all)",
+    )
     sql.add_argument("query")
+    export = with_home(
+        commands.add_parser(
+            "export", help="write the analytics views as Parquet or CSV files, for other tools"
+        )
+    )
+    export.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    export.add_argument("--out", help="the folder to write (default: <home>/export)")
+    export.add_argument(
+        "views",
+        nargs="*",
+        metavar="VIEW",
+        help="views to export, e.g. reach or analytics.reach (default: every analytics view)",
+    )
     backfill = with_home(
         commands.add_parser("backfill", help="re-run every snapshot of one account")
     )
     backfill.add_argument("account", help="the account (inbox folder name) to rebuild")
     backfill.add_argument("--icp", help="ideal customer profile YAML (default: $LNW_ICP)")
+    docs = with_home(
+        commands.add_parser("docs", help="build and open the Data Docs (validation results)")
+    )
+    docs.add_argument(
+        "--no-open", action="store_true", help="only build them and print where they are"
+    )
     report = with_home(commands.add_parser("report", help="an offline HTML report with charts"))
     report.add_argument("--out", help="the HTML file to write (default: <home>/report.html)")
     report.add_argument("--icp", help="ICP YAML to score people who left (default: $LNW_ICP)")
@@ -64,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "workers", 1) < 1:
         parser.error("--workers must be at least 1")
+    if (getattr(args, "limit", None) or 0) < 0:
+        parser.error("--limit must be 0 (every row) or more")
 
     home = Home.resolve(args.home)
     # Each command imports only what it needs: `lnw sql` should not pay for Dagster.
@@ -73,10 +100,14 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo(home, args.seed)
     if args.command == "run":
         return run_pipeline(home, args.icp, args.accept_partial, args.workers)
-    if args.command in ("sql", "report"):
-        from lnw.query import print_query, run_report
+    if args.command in ("sql", "report", "export", "docs"):
+        from lnw.query import export_views, open_data_docs, print_query, run_report
+    if args.command == "docs":
+        return open_data_docs(home, open_browser=not args.no_open)
     if args.command == "sql":
-        return print_query(home, args.query, args.format, whole=args.warehouse)
+        return print_query(home, args.query, args.format, whole=args.warehouse, limit=args.limit)
+    if args.command == "export":
+        return export_views(home, args.views, args.format, args.out)
     if args.command == "backfill":
         return run_backfill(home, args.account, args.icp)
     if args.command == "report":

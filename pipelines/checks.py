@@ -18,6 +18,7 @@ from pipelines.assets.marts import MART_KEYS
 from pipelines.loading import AccountLoad
 from pipelines.partitions import accounts
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
+from quality.data_docs import DATA_DOCS_SITE
 from quality.suites import RAW_RULES
 from quality.validation import ValidationReport
 from transforms.timeline import CONNECTIONS
@@ -61,6 +62,10 @@ def suite_result(asset: dg.AssetKey, report: ValidationReport) -> dg.AssetCheckR
     if report.data_docs is not None:
         metadata["data_docs"] = dg.MetadataValue.path(str(report.data_docs))
         metadata["data_docs_index"] = dg.MetadataValue.path(str(report.data_docs_index))
+        # A browser will not open a file path from the UI's page: this command builds the
+        # pages (the metrics refresh does too) and opens them.
+        home = report.data_docs_index.parents[len(DATA_DOCS_SITE.parts)]
+        metadata["open_data_docs"] = dg.MetadataValue.text(f"uv run lnw docs --home {home}")
     return dg.AssetCheckResult(
         asset_key=asset,
         check_name=SUITE_CHECK,

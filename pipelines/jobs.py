@@ -9,7 +9,7 @@ import dagster as dg
 
 from inbox.discovery import scan_inbox
 from pipelines.assets.ingest import load_materializations
-from pipelines.assets.load import load_one
+from pipelines.assets.load import keep_validation_results, load_one
 from pipelines.checks import BLOCKING, load_check_results
 from pipelines.loading import AccountLoad, pending_accounts
 from pipelines.partitions import accounts
@@ -49,6 +49,7 @@ def load_one_account(context: dg.OpExecutionContext, lnw: LnwSettings, task: dic
     record its materializations and check results; fail if a check keeps an observation out."""
     account = task["account"]
     load = load_one(lnw, account, context.run.tags, rebuild=task["rebuild"])
+    keep_validation_results(lnw.paths, load, context.run_id)
     for outcome in load.outcomes:
         # In the run's log; `lnw run` prints its own line for each item.
         if outcome.status == "quarantined":
@@ -128,7 +129,7 @@ backfill_account_job = load_inbox_job.graph.to_job(
 refresh_marts_job = dg.define_asset_job(
     "refresh_marts",
     selection=dg.AssetSelection.groups("marts", "analytics"),
-    description="Recompute stale metrics, publish the analytics views for readers and "
-    "rewrite the HTML report.",
+    description="Recompute stale metrics, publish the analytics views for readers, build the "
+    "Data Docs from the loads' validation results and rewrite the HTML report.",
     tags={"lnw/purpose": "marts"},
 )

@@ -8,6 +8,11 @@ so frames go to its pandas engine through Arrow. What GX costs on large frames, 
 row-wise Python where a rule is not vectorized in pandas (a regex with `\\s` falls back to
 Python's `re`: 1.3 s). The suites of `quality.suites` therefore hand GX only cheap columns:
 per-row facts computed once in Polars. GX is imported here, lazily: it takes seconds.
+
+Validation runs in an ephemeral GX context, which writes nothing: GX's file store is one
+folder of configuration and results that two load processes at once would both rewrite.
+Each report carries GX's own result as JSON (`ValidationReport.result`); the Dagster layer
+keeps those as files, and `quality.data_docs` renders the Data Docs from them.
 """
 
 from __future__ import annotations
@@ -24,11 +29,10 @@ import polars as pl
 # The fact column naming the required columns a file lacks (quality.suites).
 MISSING_REQUIRED = "missing_required_columns"
 DATASOURCE = "polars_frames"
-# One data asset for every suite: adding an asset rewrites the context's configuration file.
+# One data source and data asset for every suite.
 DATA_ASSET = "frames"
 SAMPLE_SIZE = 5
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
-DATA_DOCS_SITE = Path("gx/uncommitted/data_docs/local_site")
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,8 @@ class ValidationReport:
     suite: str
     rows: int
     outcomes: list[ExpectationOutcome]
-    # The Data Docs page of the result, and the site's index listing every result.
+    # The Data Docs page of the result, and the site's index listing every result: set once
+    # the result is kept as a file (`quality.data_docs.keep_result`), None until then.
     data_docs: Path | None = None
     data_docs_index: Path | None = None
     # GX's own result, as JSON: what Data Docs are rendered from.
@@ -153,24 +158,12 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def validate_batch(
-    batch: Batch,
-    *,
-    run_name: str,
-    project_root: Path | None = None,
-    render_docs: bool = True,
-) -> ValidationReport:
-    """Validate the batch with its suite. With ``project_root``, results are kept in a GX
-    file context at ``<project_root>/gx``; without it, nothing is written.
-
-    Data Docs: with ``render_docs``, or when an expectation failed, the pages of every
-    stored result not rendered yet and the site's index are rendered now, in one build. GX
-    compiles its page templates anew for each build (0.1-0.2 s here, most of what a small
-    validation costs), so the checks of a snapshot leave their pages to the snapshot's last
-    suite; the report links the page of its result either way."""
+def validate_batch(batch: Batch, *, run_name: str) -> ValidationReport:
+    """Validate the batch with its suite, in memory: nothing is written. ``run_name`` names
+    the validation in its result (and so in the Data Docs)."""
     from great_expectations.core.run_identifier import RunIdentifier
 
-    context = _context(project_root)
+    context = _context()
     run_id = RunIdentifier(run_name=run_name)
     definition = _validation_definition(context, batch.suite, batch.expectations)
     result = definition.run(
@@ -179,49 +172,34 @@ def validate_batch(
         result_format=RESULT_FORMAT,
         run_id=run_id,
     )
-    outcomes = [_outcome(r) for r in result.results]
-    docs = index = None
-    if project_root is not None:
-        site = project_root / DATA_DOCS_SITE
-        if render_docs or not all(o.success for o in outcomes):
-            _render_pending_data_docs(context, site)
-        docs = _result_page(site, (result.suite_name, *run_id.to_tuple(), result.batch_id))
-        index = site / "index.html"
     return ValidationReport(
         suite=batch.suite,
         rows=batch.frame.height if batch.rows is None else batch.rows,
-        outcomes=outcomes,
-        data_docs=docs,
-        data_docs_index=index,
+        outcomes=[_outcome(r) for r in result.results],
         result=result.to_json_dict(),
     )
 
 
-# One GX context per project root and process: a Dagster run validates several frames, and
-# each new file context re-reads its configuration and stores.
-_CONTEXTS: dict[Path | None, Any] = {}
+# One GX context per process: a Dagster run validates several frames.
+_CONTEXT: list[Any] = []
 
 
-def _context(project_root: Path | None):
-    if project_root in _CONTEXTS:
-        return _CONTEXTS[project_root]
+def _context():
+    if _CONTEXT:
+        return _CONTEXT[0]
     # Users' data stays local: GX would otherwise try to send usage analytics.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    if project_root is None:
-        context = gx.get_context(mode="ephemeral")
-    else:
-        context = gx.get_context(mode="file", project_root_dir=str(project_root))
+    context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    _CONTEXTS[project_root] = context
+    _CONTEXT.append(context)
     return context
 
 
 # Per context and suite name: the expectations stored last, and their validation definition.
-# Storing a suite and its definition writes two files and re-reads them (0.05 s); the suites
-# change only when a frame's shape does.
+# The suites change only when a frame's shape does.
 _DEFINITIONS: dict[tuple[int, str], tuple[str, Any]] = {}
 
 
@@ -260,25 +238,6 @@ def _validation_definition(context, name: str, expectations: list):
     )
     _DEFINITIONS[(id(context), name)] = (stored, definition)
     return definition
-
-
-def _result_page(site: Path, key: tuple[str, ...]) -> Path:
-    """Where GX's site renders a result: its store key (suite, run name, run time, batch)
-    as a path."""
-    *folders, batch = key
-    return site.joinpath("validations", *folders, f"{batch}.html")
-
-
-def _render_pending_data_docs(context, site: Path) -> None:
-    """Render every stored validation result without a page, and the index."""
-    pending = [
-        key
-        for key in context.validation_results_store.list_keys()
-        if not _result_page(site, key.to_tuple()).exists()
-    ]
-    # An empty list would mean "everything" to GX: a full rebuild.
-    if pending:
-        context.build_data_docs(resource_identifiers=pending)
 
 
 def _outcome(result) -> ExpectationOutcome:

@@ -199,6 +199,12 @@ READER_TABLES = (
 )
 READER_LATEST_SNAPSHOT_TABLES = ("core.relationship_snapshots", "marts.contact_relevance")
 READER_COPY = "reader_copy"
+# The readers' copy is written in the oldest storage DuckDB 2 can write, which every DuckDB
+# since 1.0 reads: the CLI, notebooks and BI tools users have are often 1.x (the DuckDB CLI on
+# PyPI, MotherDuck's clients), and a 2.x file stops them with "version number 69". Its views
+# are stored as SQL that 1.0 parses (tests/warehouse/test_reader_copy.py opens it with 1.0 and
+# the newest 1.x). The writer's own file stays in the newest storage.
+READER_STORAGE_VERSION = "v1.0.0"
 
 
 def publish_read_copy(con: duckdb.DuckDBPyConnection, database: Path, published: Path) -> Path:
@@ -215,7 +221,10 @@ def publish_read_copy(con: duckdb.DuckDBPyConnection, database: Path, published:
     for leftover in (partial, partial.with_name(partial.name + ".wal")):
         leftover.unlink(missing_ok=True)
     home_catalog = con.execute("SELECT current_database()").fetchall()[0][0]
-    con.execute(f"ATTACH '{_sql_text(partial)}' AS {READER_COPY}")
+    con.execute(
+        f"ATTACH '{_sql_text(partial)}' AS {READER_COPY} "
+        f"(STORAGE_VERSION '{READER_STORAGE_VERSION}')"
+    )
     try:
         for schema in ("raw", "core", "marts", "analytics"):
             con.execute(f"CREATE SCHEMA {READER_COPY}.{schema}")

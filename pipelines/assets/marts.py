@@ -8,14 +8,17 @@ import polars as pl
 
 from pipelines.assets.ingest import FOLLOWER_COUNTS, RELATIONSHIP_HISTORY
 from pipelines.assets.metadata import (
+    contract_metadata,
     markdown_preview,
     per_account_counts,
     per_account_latest,
-    view_sql,
+    source_assets,
 )
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
+from quality.data_docs import DATA_DOCS_SITE, VALIDATION_RESULTS, build_site
 from transforms import metrics
 from transforms.relevance import IdealCustomerProfile, score_relevance
+from warehouse.catalog import public_views
 from warehouse.database import publish_read_copy
 from warehouse.history import read_relationship_snapshot
 from warehouse.marts import (
@@ -31,32 +34,15 @@ MART_KEYS = {
     name: dg.AssetKey(["marts", name])
     for name in ("reach", "messaging_capacity", "network_relevance", "contact_relevance")
 }
-ANALYTICS_VIEWS = (
-    "current_relationships",
-    "relationship_history",
-    "reach",
-    "messaging_capacity",
-    "network_relevance",
-    "account_comparison",
-)
-VIEW_DESCRIPTIONS = {
-    "current_relationships": "Everyone related to each account at its latest snapshot: name, "
-    "profile URL, company, position, relationship class and ICP relevance.",
-    "relationship_history": "SCD2 history: one row per person and period of unchanged "
-    "relationship and profile (valid_from, valid_to, is_current).",
-    "reach": "Followers, connections, class counts, audience, new and lost followers and "
-    "connections per account and snapshot.",
-    "messaging_capacity": "Messageable and InMail-only people, active and dormant connections, "
-    "pending invitations, headroom and weeks to the 30,000 cap per snapshot.",
-    "network_relevance": "Relevant connections and followers and their rates, overall and for "
-    "connections of the last 90 days, per snapshot.",
-    "account_comparison": "One row per account at its latest snapshot: reach, capacity and "
-    "relevance side by side, for teams.",
-}
+# The public views and table macros, as the view files create them (warehouse/catalog.py):
+# a view added to a file is an asset, with the dependencies its SQL reads.
+PUBLIC_VIEWS = {relation.short_name: relation for relation in public_views()}
+ANALYTICS_VIEWS = tuple(name for name, r in PUBLIC_VIEWS.items() if r.kind == "view")
 # The rows a preview shows first: the most relevant people, the latest snapshots.
 PREVIEW_ORDER = {
     "current_relationships": "account, relevance_score DESC NULLS LAST, full_name",
     "relationship_history": "account, valid_from DESC, person_key",
+    "relationship_events": "account, event_date DESC, person_key, event",
 }
 MART_DESCRIPTIONS = {
     "reach": "Followers, connections, class counts, audience and change since the previous "
@@ -193,44 +179,63 @@ def marts(context: dg.AssetExecutionContext, lnw: LnwSettings):
         )
 
 
+def _view_description(relation) -> str:
+    what = "table macro" if relation.kind == "macro" else "view"
+    return f"Public SQL {what} {relation.name} (a stable contract): {relation.description}"
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            ["analytics", view],
-            deps=[*MART_KEYS.values(), RELATIONSHIP_HISTORY],
-            description=f"Public SQL view analytics.{view} (a stable contract): "
-            + VIEW_DESCRIPTIONS[view],
+            ["analytics", name],
+            deps=source_assets(relation),
+            description=_view_description(relation),
             group_name="analytics",
             kinds={"duckdb"},
+            metadata=contract_metadata(relation),
         )
-        for view in ANALYTICS_VIEWS
+        for name, relation in PUBLIC_VIEWS.items()
     ],
     pool=WAREHOUSE_POOL,
     can_subset=False,
 )
 def analytics_views(context: dg.AssetExecutionContext, lnw: LnwSettings):
     """The contract views, published: after this step the read copy of the warehouse that
-    `lnw sql` and other clients query is replaced, atomically."""
+    `lnw sql` and other clients query is replaced, atomically, and the Data Docs show every
+    validation the loads kept."""
     home = lnw.paths
     with lnw.warehouse() as con:
         described = {}
-        for view in ANALYTICS_VIEWS:
-            relation = f"analytics.{view}"
-            dated = view != "relationship_history"
-            rows, accounts, latest = per_account_counts(con, relation, dated=dated)
-            order = PREVIEW_ORDER.get(view, "account, snapshot_date DESC")
-            described[view] = {
+        for name, relation in PUBLIC_VIEWS.items():
+            contract = contract_metadata(relation)
+            described[name] = {
+                "sql": contract["sql"],
+                "columns_computed_from": contract["columns_computed_from"],
+            }
+            if relation.kind == "macro":
+                continue
+            columns = {c.name for c in relation.columns}
+            dated = "snapshot_date" in columns
+            rows, accounts, latest = per_account_counts(con, relation.name, dated=dated)
+            order = PREVIEW_ORDER.get(name, "account, snapshot_date DESC" if dated else "ALL")
+            described[name] |= {
                 "rows": rows,
                 "dagster/row_count": rows,
                 "accounts": accounts,
-                "preview": dg.MetadataValue.md(markdown_preview(con, relation, order)),
-                "sql": view_sql(con, "analytics", view),
+                "preview": dg.MetadataValue.md(markdown_preview(con, relation.name, order)),
+                # Repeated from the definition: the UI's column lineage reads the latest
+                # materialization.
+                "dagster/column_lineage": contract["dagster/column_lineage"],
             }
             if dated:
-                described[view]["latest_snapshots"] = latest
+                described[name]["latest_snapshots"] = latest
         published = publish_read_copy(con, home.warehouse, home.published)
-    for view in ANALYTICS_VIEWS:
+    # Here, once per refresh, rather than in the loads: the pool makes this step the only
+    # builder of the site at a time, however many accounts load side by side.
+    docs = build_site(home.root / VALIDATION_RESULTS, home.root / DATA_DOCS_SITE)
+    context.log.info(f"Data Docs: {docs} (`lnw docs` opens them)")
+    for name in PUBLIC_VIEWS:
         yield dg.MaterializeResult(
-            asset_key=dg.AssetKey(["analytics", view]),
-            metadata={**described[view], "published_copy": str(published)},
+            asset_key=dg.AssetKey(["analytics", name]),
+            metadata={**described[name], "published_copy": str(published)},
         )

@@ -162,6 +162,15 @@ def test_every_way_to_load_builds_the_same_warehouse_and_checks(tmp_path, inbox)
     assert shown["raw/connections connections_within_linkedin_cap"] == [
         (a, True, "WARN", False) for a in ("me", "team-a", "team-b")
     ]
+    # Both step processes kept their validation results side by side, each file whole and
+    # under a name of its own, and the refresh after the loads listed all of them.
+    kept = kept_results(parallel)
+    assert kept == kept_results(one_by_one)
+    assert set(kept) == {"me", "team-a", "team-b"}
+    assert "raw_connections" in kept["me"] and "core_relationship_snapshots" in kept["me"]
+    site = (parallel.root / "data_docs" / "index.html").read_text()
+    assert site.count('<tr class="validation">') == sum(map(len, kept.values()))
+
     # And the terminal as quiet in parallel as in one process: no Dagster debug lines nor
     # warnings from the step processes.
     assert "lnw: summary" in output
@@ -196,6 +205,17 @@ def test_every_way_to_load_builds_the_same_warehouse_and_checks(tmp_path, inbox)
     # A backfill of an account judges and builds it again from its raw rows: the same.
     assert run_lnw(one_by_one, "backfill", "team-a") == 0
     assert warehouse(one_by_one) == expected
+
+
+def kept_results(home: Home) -> dict[str, list[str]]:
+    """The suites of the validation results each account's loads kept for the Data Docs
+    (`<time>-<run id>-<suite>.json`); no temporary file may be left."""
+    folder = home.root / "gx" / "validations"
+    assert not [p for p in folder.rglob("*") if p.is_file() and p.suffix != ".json"]
+    return {
+        account.name: sorted(p.stem.rsplit("-", 1)[-1] for p in account.glob("*.json"))
+        for account in folder.iterdir()
+    }
 
 
 CARRIED = "SELECT account, snapshot_date, connections_observed_on FROM core.snapshots ORDER BY ALL"

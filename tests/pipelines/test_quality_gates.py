@@ -128,6 +128,19 @@ def test_every_check_passes_on_good_data(home, tmp_path):
     assert not any(r["observation"] for r in results)
     rows = [len(t.connections) + t.unidentified_connections for t in truths]
     assert suite.metadata["rows"].value == sum(rows)
+    # The load kept GX's results as files of their own, and the refresh built the offline
+    # Data Docs from them, which each suite check points at; no GX file store anywhere.
+    kept = sorted((home.root / "gx" / "validations" / "me").glob("*.json"))
+    suites = {"raw_connections", "raw_invitations", "raw_messages", "raw_followers"}
+    assert sorted(p.stem.rsplit("-", 1)[-1] for p in kept) == sorted(
+        [*suites, "core_relationship_snapshots"]
+    )
+    page = Path(suite.metadata["data_docs"].value)
+    assert page.is_relative_to(home.root / "data_docs") and page.exists()
+    assert "raw_connections" in Path(suite.metadata["data_docs_index"].value).read_text()
+    assert suite.metadata["open_data_docs"].value == f"uv run lnw docs --home {home.root}"
+    assert not (home.root / "gx" / "uncommitted").exists()
+    assert not list(home.root.rglob("great_expectations.yml"))
 
 
 def test_a_connection_dated_after_its_archive_refuses_the_archive(tmp_path, capsys):

@@ -193,21 +193,18 @@ def test_core_relationships_must_be_in_the_allowed_set():
     assert not validate_core(core(["ann"], ["connection"]), True).success
 
 
-def test_data_docs_are_written_under_the_home(tmp_path):
-    rows = followers([f"{URL}a", "not a url"])
+def test_a_validation_writes_nothing_and_carries_gx_s_own_result(tmp_path, monkeypatch):
+    # Loads validate in several processes at once: no GX file store, no file at all.
+    monkeypatch.chdir(tmp_path)
     report = validate_batch(
-        one_file("followers", rows),
-        run_name="me:2026-11-20",
-        project_root=tmp_path,
-        render_docs=False,
+        one_file("followers", followers([f"{URL}a", "not a url"])), run_name="me load"
     )
-    assert not report.success
-    site = tmp_path / "gx/uncommitted/data_docs/local_site"
-    assert report.data_docs.is_relative_to(site / "validations/raw_followers")
-    assert "not a url" in report.data_docs.read_text()
-    # A failure renders its Data Docs even when the caller leaves that to a later suite.
-    assert report.data_docs_index == site / "index.html"
-    assert "raw_followers" in report.data_docs_index.read_text()
+    assert not report.success and list(tmp_path.iterdir()) == []
+    assert report.data_docs is None  # until a load keeps the result
+    assert report.result["suite_name"] == "raw_followers" and report.result["success"] is False
+    assert report.result["meta"]["run_id"]["run_name"] == "me load"
+    failed_urls = [r for r in report.result["results"] if not r["success"]]
+    assert "not a url" in failed_urls[0]["result"]["partial_unexpected_list"]
 
 
 def test_blank_rows_are_not_counted_as_people_without_url():
@@ -220,24 +217,6 @@ def test_blank_rows_are_not_counted_as_people_without_url():
         position=blank,
     )
     assert validate_raw("connections", rows).success
-
-
-def test_a_later_suite_renders_the_data_docs_of_the_passing_ones_before_it(tmp_path):
-    raw = validate_batch(
-        one_file("connections", connections()),
-        run_name="me:2026-11-20",
-        project_root=tmp_path,
-        render_docs=False,
-    )
-    assert raw.success and not raw.data_docs.exists()
-    core_report = validate_batch(
-        core_snapshot_batch([SnapshotRows("2026-11-20", core(["ann"], ["mutual"]), True)]),
-        run_name="me:2026-11-20",
-        project_root=tmp_path,
-    )
-    assert raw.data_docs.exists() and core_report.data_docs.exists()
-    index = core_report.data_docs_index.read_text()
-    assert "raw_connections" in index and "core_relationship_snapshots" in index
 
 
 def test_files_of_one_batch_are_judged_each_on_its_own():

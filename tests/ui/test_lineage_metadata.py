@@ -46,7 +46,8 @@ def test_analytics_views_show_counts_dates_preview_and_their_sql(materialized):
     assert reach["dagster/row_count"].value == 2
     assert reach["latest_snapshots"].value == f"me: {LATE}"
     assert "FROM marts.reach" in reach["sql"].value
-    assert reach["sql"].value.startswith("```sql\nCREATE VIEW analytics.reach")
+    # As written in warehouse/sql/views.sql: over several lines.
+    assert reach["sql"].value.startswith("```sql\nCREATE OR REPLACE VIEW analytics.reach AS\n")
     current = latest("analytics", "current_relationships")
     assert current["dagster/row_count"].value == len(truth.people)
     preview = current["preview"].value.splitlines()

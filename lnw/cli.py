@@ -95,11 +95,16 @@ def main(argv: list[str] | None = None) -> int:
     home = Home.resolve(args.home)
     # Each command imports only what it needs: `lnw sql` should not pay for Dagster.
     if args.command in ("demo", "run", "backfill"):
-        from lnw.run import run_backfill, run_demo, run_pipeline
-    if args.command == "demo":
-        return run_demo(home, args.seed)
-    if args.command == "run":
-        return run_pipeline(home, args.icp, args.accept_partial, args.workers)
+        from quality import worker
+
+        # Loads in this process validate in a GX process started now, which imports GX on
+        # another core meanwhile; with --workers, each step process has GX preloaded.
+        if getattr(args, "workers", 1) == 1:
+            worker.start()
+        try:
+            return _load_command(args, home)
+        finally:
+            worker.stop()
     if args.command in ("sql", "report", "export", "docs"):
         from lnw.query import export_views, open_data_docs, print_query, run_report
     if args.command == "docs":
@@ -108,13 +113,21 @@ def main(argv: list[str] | None = None) -> int:
         return print_query(home, args.query, args.format, whole=args.warehouse, limit=args.limit)
     if args.command == "export":
         return export_views(home, args.views, args.format, args.out)
-    if args.command == "backfill":
-        return run_backfill(home, args.account, args.icp)
     if args.command == "report":
         return run_report(home, args.out, args.icp)
     from lnw.ui import run_ui
 
     return run_ui(home, args.port)
+
+
+def _load_command(args: argparse.Namespace, home: Home) -> int:
+    from lnw.run import run_backfill, run_demo, run_pipeline
+
+    if args.command == "demo":
+        return run_demo(home, args.seed)
+    if args.command == "run":
+        return run_pipeline(home, args.icp, args.accept_partial, args.workers)
+    return run_backfill(home, args.account, args.icp)
 
 
 def entry() -> None:

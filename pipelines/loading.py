@@ -20,9 +20,10 @@ The warehouse is opened only for DuckDB's part of the work, under its OS lock; p
 validation and classification run with it closed, beside other accounts' loads:
 
     1. read the account's state (exports, observations, timeline, URL rows)      (locked)
-    2. parse the new items                                                        (closed)
-    3. store their raw rows, read back the stored files this load needs           (locked)
-    4. validate, key, gate, classify, validate the snapshots                      (closed)
+    2. parse the new items; read back the stored files this load needs            (closed)
+       (locked for the read, if any), hand the files to the raw suites
+    3. store the new items' raw rows, while GX judges their files                 (locked)
+    4. key, gate, classify, validate the snapshots                                (closed)
        (an observation arriving late may need more stored files: one more read)
     5. write the observations, the changed snapshots and the history, at once     (locked)
 """
@@ -41,9 +42,10 @@ import polars as pl
 from inbox.discovery import InboxItem, scan_inbox
 from inbox.home import Home
 from inbox.items import ItemOutcome, ReadItem, read_items
+from quality import worker
 from quality.partial_export import excessive_loss, observation_blocked_message
 from quality.suites import RAW_RULES, RawFile, SnapshotRows, core_snapshot_batch, raw_batch
-from quality.validation import ValidationReport, validate_batch
+from quality.validation import ValidationReport
 from transforms.classify import (
     ArchivePeople,
     archive_people,
@@ -246,9 +248,15 @@ def load_account(
     with clock("parse"):
         read = read_items(home, [i for i in items if i.export_id not in stored_ids])
     load = _Load(account, settings, state, read, rebuild=rebuild or state.rebuild_due)
+    wanted = load.files_wanted_first()
+    if wanted:
+        with clock("read stored files"), warehouse() as con:
+            load.files.read(con, wanted)
+    with clock("submit checks"):
+        load.submit_checks()
+    # The raw suites judge the parsed frames, not the stored rows: they run meanwhile.
     with clock("store raw"), warehouse() as con:
         outcomes = _store_items(con, read)
-        load.files.read(con, load.files_wanted_first())
     with clock("validate and key"):
         load.judge()
     with clock("gate and plan"):
@@ -392,12 +400,12 @@ class _Load:
 
     # -- judging --
 
-    def judge(self) -> None:
-        """Validate the files of the observations to judge (one GX run per file kind), key
-        and count those that pass, and key again the archives whose rows without URL may
-        link differently now."""
-        by_kind: dict[str, list[RawFile]] = {}
-        labels: dict[Key, list[tuple[str, str]]] = {}
+    def submit_checks(self) -> None:
+        """Hand the files of the observations to judge to GX, one batch per file kind
+        (`quality.worker`: in another process if it runs, so that storing raw rows goes on
+        beside it)."""
+        self._files_by_kind: dict[str, list[RawFile]] = {}
+        self._labels: dict[Key, list[tuple[str, str]]] = {}
         for key in sorted(self.to_judge, key=_order):
             for kind, export_id in sorted(self.to_judge[key].items()):
                 label = f"{key[1].isoformat()} {self.names[export_id]}"
@@ -405,11 +413,22 @@ class _Load:
                     self.files.get(kind, export_id),
                     self.files.columns[(kind, export_id)],
                 )
-                by_kind.setdefault(kind, []).append(RawFile(label, rows, columns, key[1]))
-                labels.setdefault(key, []).append((kind, label))
-        for kind, raw_files in by_kind.items():
-            self.judgement.raw[kind] = self._validate(
-                lambda each, k=kind, f=raw_files: raw_batch(RAW_RULES[k], f, each_file=each),
+                raw_file = RawFile(label, rows, columns, key[1])
+                self._files_by_kind.setdefault(kind, []).append(raw_file)
+                self._labels.setdefault(key, []).append((kind, label))
+        self._pending = {
+            kind: self._submit(raw_batch(RAW_RULES[kind], raw_files))
+            for kind, raw_files in self._files_by_kind.items()
+        }
+
+    def judge(self) -> None:
+        """Take the raw suites' reports, key and count the observations that pass, and key
+        again the archives whose rows without URL may link differently now."""
+        for kind, pending in self._pending.items():
+            raw_files = self._files_by_kind[kind]
+            self.judgement.raw[kind] = self._named(
+                pending.report(),
+                lambda k=kind, f=raw_files: raw_batch(RAW_RULES[k], f, each_file=True),
                 len(raw_files),
             )
         for key in sorted(self.to_judge, key=_order):
@@ -417,7 +436,7 @@ class _Load:
             observation = Observation(key[0], key[1], sorted(set(sources.values())))
             failed = [
                 self.judgement.raw[kind].of(label)
-                for kind, label in labels[key]
+                for kind, label in self._labels[key]
                 if not self.judgement.raw[kind].of(label).success
             ]
             self.changed_people.add(key)
@@ -436,13 +455,15 @@ class _Load:
                 self.changed_people.add(key)
                 self.observations[key] = replace(self.observations[key], identity=people.identity)
 
-    def _validate(self, batch, files: int) -> ValidationReport:
-        """One GX run over the whole batch; when it fails and holds several files, a second
-        one that says which of them fail (`quality.suites.raw_batch`)."""
-        report = validate_batch(batch(False), run_name=f"{self.account} load")
+    def _submit(self, batch) -> worker.Pending:
+        return worker.submit(batch, run_name=f"{self.account} load")
+
+    def _named(self, report: ValidationReport, each_file, files: int) -> ValidationReport:
+        """A batch judged as one names no file: when it fails and holds several, a second
+        GX run says which of them fail (`quality.suites.raw_batch`)."""
         if report.success or files == 1:
             return report
-        return validate_batch(batch(True), run_name=f"{self.account} load")
+        return self._submit(each_file()).report()
 
     def _key(self, key: Key) -> ArchivePeople | pl.DataFrame:
         """The observation's people, keyed from its files (which must be at hand)."""
@@ -621,8 +642,9 @@ class _Load:
                 )
                 for day, people in sorted(self.classified.items())
             ]
-            self.judgement.core = self._validate(
-                lambda each: core_snapshot_batch(snapshots, each_file=each), len(snapshots)
+            whole = self._submit(core_snapshot_batch(snapshots)).report()
+            self.judgement.core = self._named(
+                whole, lambda: core_snapshot_batch(snapshots, each_file=True), len(snapshots)
             )
 
     def _person_keys(self, people) -> pl.DataFrame:

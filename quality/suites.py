@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from quality.validation import MISSING_REQUIRED, Batch
+from quality.validation import MISSING_REQUIRED, Batch, Rule
 from transforms.classify import RELATIONSHIPS
 
 # A profile URL parses when it reaches a slug under linkedin.com/in/ (any subdomain, scheme
@@ -155,18 +155,12 @@ def _scopes(files: list, each_file: bool) -> list[dict]:
     if each_file and len(files) > 1:
         return [_only(number, file.label) for number, file in enumerate(files)]
     # A batch of one file names it; a batch of several, judged as one, names none.
-    return [{"meta": _meta(files[0].label)}] if len(files) == 1 else [{}]
-
-
-def _meta(label: str) -> dict:
-    return {"observation": label}
+    return [{"observation": files[0].label}] if len(files) == 1 else [{}]
 
 
 def _only(number: int, label: str) -> dict:
     """Keyword arguments that restrict an expectation to one file of a stacked batch."""
-    from great_expectations.expectations.row_conditions import Column
-
-    return {"row_condition": Column(FILE_NUMBER) == number, "meta": _meta(label)}
+    return {"only": (FILE_NUMBER, number), "observation": label}
 
 
 def latest_date_allowed(rules: RawRules, observed_on: dt.date) -> dt.date:
@@ -222,20 +216,23 @@ def _file_facts(rules: RawRules, file: RawFile, number: int) -> pl.DataFrame:
 
 def _raw_expectations(rules: RawRules, facts: pl.DataFrame, scope: dict) -> list:
     """One expectation per rule whose fact the batch has, limited to ``scope``."""
-    import great_expectations.expectations as gxe
 
     def has(column: str) -> bool:
         return column in facts.columns and facts[column].null_count() < facts.height
 
     expectations = [
-        gxe.ExpectColumnValuesToBeNull(
-            column=MISSING_REQUIRED, description="required columns present", **scope
+        Rule(
+            "ExpectColumnValuesToBeNull",
+            column=MISSING_REQUIRED,
+            description="required columns present",
+            **scope,
         )
     ]
     for column in rules.url_columns:
         if unparsed_column(column) in facts.columns:
             expectations.append(
-                gxe.ExpectColumnValuesToBeNull(
+                Rule(
+                    "ExpectColumnValuesToBeNull",
                     column=unparsed_column(column),
                     description="profile URLs parse to a linkedin.com/in/ slug",
                     **scope,
@@ -243,7 +240,8 @@ def _raw_expectations(rules: RawRules, facts: pl.DataFrame, scope: dict) -> list
             )
     if UNREADABLE_DATE in facts.columns:
         expectations.append(
-            gxe.ExpectColumnValuesToBeNull(
+            Rule(
+                "ExpectColumnValuesToBeNull",
                 column=UNREADABLE_DATE,
                 description="dates parse (no empty or unreadable date)",
                 **scope,
@@ -251,8 +249,11 @@ def _raw_expectations(rules: RawRules, facts: pl.DataFrame, scope: dict) -> list
         )
     if LATE_DATE in facts.columns:
         expectations.append(
-            gxe.ExpectColumnValuesToBeNull(
-                column=LATE_DATE, description="dates not after the observation's date", **scope
+            Rule(
+                "ExpectColumnValuesToBeNull",
+                column=LATE_DATE,
+                description="dates not after the observation's date",
+                **scope,
             )
         )
     # Shares are the files' own facts, one value per file: GX's mean would scan rows for
@@ -260,7 +261,8 @@ def _raw_expectations(rules: RawRules, facts: pl.DataFrame, scope: dict) -> list
     # would let one bad file hide among good ones.
     if rules.max_blank_share is not None and has(BLANK_SHARE):
         expectations.append(
-            gxe.ExpectColumnValuesToBeBetween(
+            Rule(
+                "ExpectColumnValuesToBeBetween",
                 column=BLANK_SHARE,
                 max_value=rules.max_blank_share,
                 description=f"at most {rules.max_blank_share:.0%} blank-person rows",
@@ -269,7 +271,8 @@ def _raw_expectations(rules: RawRules, facts: pl.DataFrame, scope: dict) -> list
         )
     if rules.max_missing_url_share is not None and has(MISSING_URL_SHARE):
         expectations.append(
-            gxe.ExpectColumnValuesToBeBetween(
+            Rule(
+                "ExpectColumnValuesToBeBetween",
                 column=MISSING_URL_SHARE,
                 max_value=rules.max_missing_url_share,
                 description=f"at most {rules.max_missing_url_share:.0%} of people without URL",
@@ -311,8 +314,6 @@ def core_snapshot_batch(snapshots: list[SnapshotRows], *, each_file: bool = Fals
     snapshot). The person keys reach GX as facts (a row without one, the key where it is a
     duplicate in its snapshot): GX's uniqueness check and batch fingerprint both hash every
     key."""
-    import great_expectations.expectations as gxe
-
     frames = []
     for number, snapshot in enumerate(snapshots):
         people = snapshot.people
@@ -337,16 +338,23 @@ def core_snapshot_batch(snapshots: list[SnapshotRows], *, each_file: bool = Fals
     expectations = []
     for scope in _scopes(snapshots, each_file):
         expectations.append(
-            gxe.ExpectColumnValuesToBeNull(
-                column=MISSING_REQUIRED, description="required columns present", **scope
+            Rule(
+                "ExpectColumnValuesToBeNull",
+                column=MISSING_REQUIRED,
+                description="required columns present",
+                **scope,
             )
         )
         if ROW_WITHOUT_PERSON in stacked.columns:
             expectations += [
-                gxe.ExpectColumnValuesToBeNull(
-                    column=ROW_WITHOUT_PERSON, description="every row a person", **scope
+                Rule(
+                    "ExpectColumnValuesToBeNull",
+                    column=ROW_WITHOUT_PERSON,
+                    description="every row a person",
+                    **scope,
                 ),
-                gxe.ExpectColumnValuesToBeNull(
+                Rule(
+                    "ExpectColumnValuesToBeNull",
                     column=DUPLICATE_PERSON_KEY,
                     description="one row per person per snapshot",
                     **scope,
@@ -355,7 +363,8 @@ def core_snapshot_batch(snapshots: list[SnapshotRows], *, each_file: bool = Fals
         for column, listed in ((LISTED_RELATIONSHIP, True), (UNLISTED_RELATIONSHIP, False)):
             if column in stacked.columns:
                 expectations.append(
-                    gxe.ExpectColumnValuesToBeInSet(
+                    Rule(
+                        "ExpectColumnValuesToBeInSet",
                         column=column,
                         value_set=allowed_relationships(listed),
                         description="relationship in the allowed set",

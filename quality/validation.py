@@ -17,6 +17,7 @@ keeps those as files, and `quality.data_docs` renders the Data Docs from them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -36,12 +37,44 @@ RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_
 
 
 @dataclass(frozen=True)
+class Rule:
+    """One expectation as plain data: a batch is made, and sent to the process that runs GX
+    (`quality.worker`), without importing GX; `validate_batch` builds GX's expectation."""
+
+    expectation: str  # a class of great_expectations.expectations
+    column: str
+    description: str
+    max_value: float | None = None
+    value_set: list[str] | None = None
+    # (column, value): the only rows it judges, those of one file of a stacked batch.
+    only: tuple[str, int] | None = None
+    # The file or snapshot of a stacked batch it is about, named in its outcome.
+    observation: str | None = None
+
+    def to_gx(self):
+        import great_expectations.expectations as gxe
+
+        options: dict[str, Any] = {"column": self.column, "description": self.description}
+        if self.max_value is not None:
+            options["max_value"] = self.max_value
+        if self.value_set is not None:
+            options["value_set"] = self.value_set
+        if self.only is not None:
+            from great_expectations.expectations.row_conditions import Column
+
+            options["row_condition"] = Column(self.only[0]) == self.only[1]
+        if self.observation is not None:
+            options["meta"] = {"observation": self.observation}
+        return getattr(gxe, self.expectation)(**options)
+
+
+@dataclass(frozen=True)
 class Batch:
     """One frame and the suite it must meet."""
 
     suite: str
     frame: pl.DataFrame
-    expectations: list
+    expectations: list[Rule]
     # Values of the expectations' `{"$PARAMETER": name}` bounds: a suite whose bounds move
     # with the snapshot stays one stored suite.
     parameters: dict[str, Any] = field(default_factory=dict)
@@ -203,23 +236,16 @@ def _context():
 _DEFINITIONS: dict[tuple[int, str], tuple[str, Any]] = {}
 
 
-def _validation_definition(context, name: str, expectations: list):
-    """The suite ``name`` holding exactly ``expectations``, bound to a whole-dataframe
-    batch."""
+def _validation_definition(context, name: str, rules: list[Rule]):
+    """The suite ``name`` holding exactly ``rules``, bound to a whole-dataframe batch."""
     import great_expectations as gx
 
-    stored = json.dumps(
-        [
-            {k: v for k, v in e.configuration.to_json_dict().items() if k != "id"}
-            for e in expectations
-        ],
-        sort_keys=True,
-        default=str,
-    )
+    stored = json.dumps([dataclasses.asdict(rule) for rule in rules], sort_keys=True)
     cached = _DEFINITIONS.get((id(context), name))
     if cached is not None and cached[0] == stored:
         return cached[1]
 
+    expectations = [rule.to_gx() for rule in rules]
     suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=expectations))
     try:
         source = context.data_sources.get(DATASOURCE)

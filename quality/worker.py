@@ -1,0 +1,106 @@
+"""Great Expectations in a process of its own, beside `lnw run`'s.
+
+Importing GX takes about 3 s of one core (scipy, altair, sqlalchemy and GX's own thousand
+modules), more than `lnw run` needs for everything else on a small inbox. Started when the
+command starts, a second process imports GX on the second core while the first imports
+Dagster, scans the inbox and parses and stores the first account's files; later its
+validations run while the first process stores raw rows (DuckDB, on the other core).
+Batches go to it as plain data (`quality.validation.Rule`, a Polars frame) and its reports
+come back as they are.
+
+Without `start()` (a Dagster step process, the UI, the daemon, a test), validations run in
+the calling process, when their report is asked for.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from quality.validation import Batch, ValidationReport, validate_batch
+
+_POOL: list[ProcessPoolExecutor] = []
+
+
+def _import_gx() -> None:
+    import threading
+
+    from tqdm import tqdm
+
+    from quality.validation import _context
+
+    # GX draws progress bars with tqdm, whose default lock includes a multiprocessing one,
+    # a semaphore the resource tracker would call leaked when `stop` ends this process.
+    tqdm.set_lock(threading.RLock())
+    threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
+    _context()
+
+
+def _end_with(parent: int) -> None:
+    """End this process once ``parent`` is gone (killed, or crashed without `stop`): the
+    pool's queue never reports it, since this process holds both its ends."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
+def start() -> None:
+    """Start the validation process, which imports GX at once. Spawned, not forked: a fork
+    of a process whose Polars or DuckDB threads are running can deadlock in the child."""
+    if _POOL:
+        return
+    pool = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_import_gx
+    )
+    pool.submit(int)  # launches the process now, not at the first validation
+    _POOL.append(pool)
+
+
+def stop() -> None:
+    """End the validation process now, whatever it is doing: nobody will collect its work.
+    Asked to shut down alone, it would outlive `lnw`'s quick exit (`lnw.cli.entry`) waiting
+    on its queue, whose write end it holds itself, and keep `lnw`'s output pipe open."""
+    while _POOL:
+        pool = _POOL.pop()
+        # No public way to reach the processes before Python 3.14's terminate_workers().
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            process.terminate()
+        # Now the pool sees its process gone and closes its queues (their semaphores too,
+        # which the resource tracker would otherwise report as leaked).
+        pool.shutdown(wait=True, cancel_futures=True)
+        del pool, processes
+        # `lnw` exits without the interpreter's teardown: the queues' finalizers, which tell
+        # the resource tracker their semaphores are gone, must run now.
+        gc.collect()
+
+
+class Pending:
+    """A validation submitted: its report when asked for."""
+
+    def __init__(self, batch: Batch, run_name: str) -> None:
+        self.batch, self.run_name = batch, run_name
+        self._future: Future[ValidationReport] | None = None
+        if _POOL:
+            try:
+                self._future = _POOL[0].submit(validate_batch, batch, run_name=run_name)
+            except BrokenProcessPool:
+                stop()  # it died (killed, out of memory): validate here from now on
+
+    def report(self) -> ValidationReport:
+        if self._future is not None:
+            try:
+                return self._future.result()
+            except BrokenProcessPool:
+                stop()
+        return validate_batch(self.batch, run_name=self.run_name)
+
+
+def submit(batch: Batch, *, run_name: str) -> Pending:
+    """Validate ``batch`` in the validation process if it runs; else when its report is
+    asked for, in this process."""
+    return Pending(batch, run_name)

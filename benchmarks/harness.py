@@ -5,6 +5,7 @@ memory of every process it starts."""
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -58,9 +59,11 @@ def _write(inbox: str, account: Account) -> None:
 
 def generate(inbox: Path, accounts: list[Account], workers: int = 2) -> float:
     """Write the accounts' exports into ``inbox`` (two processes: the generator is Python);
-    returns the seconds it took."""
+    returns the seconds it took. The processes are spawned: a fork of a process whose Polars
+    threads have run (run.py's, after its imports) hangs in the child's first Polars query."""
     started = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
         list(pool.map(_write, [str(inbox)] * len(accounts), accounts))
     return time.perf_counter() - started
 

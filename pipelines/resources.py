@@ -19,10 +19,10 @@ from warehouse.lock import open_warehouse
 
 CARRY_ENV = "LNW_CARRY_DAYS"
 
-# Every asset step that opens the DuckDB file takes a slot in this pool (limit 1 in the home's
-# dagster.yaml): DuckDB allows one process at a time, even for reading. A pool is held for a
-# whole step, CPU work included; the load_accounts job shares the file more finely, through
-# the OS lock that every connection below takes (warehouse/lock.py).
+# The marts' steps and checks take a slot in this pool (limit 1 in the home's dagster.yaml):
+# DuckDB allows one process at a time, even for reading. A pool is held for a whole step, CPU
+# work included; account loads share the file more finely, through the OS lock that every
+# connection below takes (warehouse/lock.py), so that their parsing and validation overlap.
 WAREHOUSE_POOL = "warehouse"
 
 

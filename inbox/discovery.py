@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -52,6 +53,13 @@ class InboxScan:
 
     def of_account(self, account: str) -> list[InboxItem]:
         return [item for item in self.items if item.account == account]
+
+
+def shown(text: str) -> str:
+    """``text`` safe to print on a terminal or write on one line: control characters (a
+    newline in a file name, an escape sequence) are shown escaped, as ``\\n``, never acted
+    on; other characters, accents included, are kept."""
+    return "".join(repr(c)[1:-1] if unicodedata.category(c).startswith("C") else c for c in text)
 
 
 def observed_date_of(path: Path, *, last: bool = False) -> tuple[dt.date, str]:

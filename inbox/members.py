@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
+import settings
 from inbox.discovery import InboxItem, file_stem_kind
 
 # Limits against hostile or broken zips: total unpacked size and compression ratio.
@@ -16,7 +16,7 @@ MAX_UNCOMPRESSED_BYTES = 4 * 1024**3
 MAX_COMPRESSION_RATIO = 200
 # One file the pipeline reads (a follower list, or a CSV inside an archive): a million-row
 # follower list is about 150 MB, so 1 GB leaves room while refusing files that are not exports.
-DEFAULT_MAX_FILE_MB = 1024
+DEFAULT_MAX_FILE_MB = settings.DEFAULT_MAX_FILE_MB
 
 
 class ItemRefused(Exception):
@@ -32,12 +32,7 @@ class ItemRefused(Exception):
 
 def max_file_bytes() -> int:
     """The size cap of one file, from ``LNW_MAX_FILE_MB`` (megabytes, default 1024)."""
-    setting = os.environ.get("LNW_MAX_FILE_MB", "").strip()
-    try:
-        megabytes = float(setting) if setting else DEFAULT_MAX_FILE_MB
-    except ValueError:
-        megabytes = DEFAULT_MAX_FILE_MB
-    return int(megabytes * 1024**2)
+    return settings.max_file_bytes()
 
 
 def check_file_size(size: int, where: str, member: str | None = None) -> None:

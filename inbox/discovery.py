@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -75,7 +76,8 @@ def observed_date_of(path: Path, *, last: bool = False) -> tuple[dt.date, str]:
                 return dt.date(*parts), DATED_BY_NAME
             except ValueError:
                 continue
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date(), DATED_BY_MODIFIED
+    # lstat: a link is dated by itself (and refused when read), never by what it points at.
+    return dt.datetime.fromtimestamp(path.lstat().st_mtime, dt.UTC).date(), DATED_BY_MODIFIED
 
 
 def file_stem_kind(name: str) -> str | None:
@@ -94,6 +96,10 @@ def _looks_like_archive_folder(folder: Path) -> bool:
 
 def _sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
+    if path.is_symlink():
+        # A link is refused when the item is read; hashing must not read what it points at.
+        digest.update(b"symbolic link\0" + os.fsencode(os.readlink(path)))
+        return digest.hexdigest()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
@@ -102,7 +108,7 @@ def _sha256_file(path: Path) -> str:
 
 def _sha256_folder(folder: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if p.is_symlink() or p.is_file()):
         digest.update(path.relative_to(folder).as_posix().encode())
         digest.update(_sha256_file(path).encode())
     return digest.hexdigest()
@@ -151,7 +157,8 @@ def scan_inbox(inbox: Path, account: str | None = None) -> InboxScan:
         if kind is None or not ACCOUNT_NAME.match(owner):
             scan.ignored.append(path)
             continue
-        digest = _sha256_folder(path) if path.is_dir() else _sha256_file(path)
+        folder = path.is_dir() and not path.is_symlink()
+        digest = _sha256_folder(path) if folder else _sha256_file(path)
         day, dated_by = observed_date_of(path, last=kind == "follower_analytics")
         scan.items.append(InboxItem(path, owner, day, kind, digest, dated_by))
     return scan

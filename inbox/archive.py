@@ -82,3 +82,88 @@ def keep_in_archive(
                 bundle.writestr(entry, data, compress_type=zipfile.ZIP_DEFLATED)
     partial.replace(target)
     return target
+
+
+def _forget_in_csv(
+    kind: str, data: bytes, key: str, names: list[tuple[str | None, ...]]
+) -> tuple[bytes, int]:
+    """The kept file without the person's rows (and without them in recipient lists)."""
+    from transforms.csv_reader import decode_export
+    from transforms.identity import canonical_profile_key
+
+    text, encoding, _ = decode_export(data, "kept copy")
+    frame = pl.read_csv(text.encode(), infer_schema=False)
+    columns = _READ[kind][0]
+    header = {columns[name][0]: name for name in columns}
+    by_name = {header[c]: c for c in frame.columns if c in header}
+
+    def is_them(column: str) -> pl.Expr:
+        urls = frame[by_name[column]]
+        return pl.lit(canonical_profile_key(urls).eq(key).fill_null(False))
+
+    url_names = {"profile_url", "inviter_url", "invitee_url", "sender_url"}
+    drop = pl.lit(False)
+    for name in url_names & set(by_name):
+        drop = drop | is_them(name)
+    if kind == "connections" and names and {"first_name", "last_name"} <= set(by_name):
+        for first, last, company in names:
+            same = pl.col(by_name["profile_url"]).is_null() if "profile_url" in by_name else True
+            for name, value in (("first_name", first), ("last_name", last), ("company", company)):
+                if name in by_name:
+                    column = pl.col(by_name[name]).str.to_lowercase()
+                    same = same & (column.is_null() if value is None else column == value.lower())
+            drop = drop | same
+    kept = frame.filter(~drop)
+    removed = frame.height - kept.height
+    if "recipient_urls" in by_name:
+        column = by_name["recipient_urls"]
+        values = kept[column].to_list()
+        every = sorted({u.strip() for v in values if v for u in v.split(",") if u.strip()})
+        keys = canonical_profile_key(pl.Series(every, dtype=pl.String)).to_list()
+        theirs = {url for url, k in zip(every, keys, strict=True) if k == key}
+        if theirs:
+            lists = []
+            for value in values:
+                urls = [u.strip() for u in (value or "").split(",") if u.strip()]
+                left = [u for u in urls if u not in theirs]
+                removed += len(urls) - len(left)
+                lists.append(",".join(left) if value is not None else None)
+            kept = kept.with_columns(pl.Series(column, lists, dtype=pl.String))
+    if not removed:
+        return data, 0
+    return kept.write_csv(null_value="", quote_style="necessary").encode(encoding), removed
+
+
+def forget_in_archive(archive: Path, key: str, names: list[tuple[str | None, ...]]) -> int:
+    """Remove the person (``key``, and the ``names`` of their rows without a URL) from every
+    kept copy; returns how many rows went. Each changed file is replaced whole."""
+    from inbox.discovery import file_stem_kind
+
+    removed = 0
+    for path in sorted(archive.glob("*")) if archive.exists() else []:
+        if path.suffix == ".csv":
+            data, gone = _forget_in_csv("followers", path.read_bytes(), key, names)
+            if gone:
+                partial = path.with_name(path.name + ".partial")
+                partial.write_bytes(data)
+                partial.replace(path)
+                removed += gone
+        elif path.suffix == ".zip":
+            with zipfile.ZipFile(path) as bundle:
+                members = [(m, bundle.read(m)) for m in bundle.namelist()]
+            rewritten, gone_here = [], 0
+            for member, data in members:
+                kind = file_stem_kind(member)
+                if kind is not None:
+                    data, gone = _forget_in_csv(kind, data, key, names)
+                    gone_here += gone
+                rewritten.append((member, data))
+            if gone_here:
+                partial = path.with_name(path.name + ".partial")
+                with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
+                    for member, data in rewritten:
+                        entry = zipfile.ZipInfo(member, (1980, 1, 1, 0, 0, 0))
+                        bundle.writestr(entry, data, compress_type=zipfile.ZIP_DEFLATED)
+                partial.replace(path)
+                removed += gone_here
+    return removed

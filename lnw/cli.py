@@ -88,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     report = with_home(commands.add_parser("report", help="an offline HTML report with charts"))
     report.add_argument("--out", help="the HTML file to write (default: <home>/report.html)")
     report.add_argument("--icp", help="ICP YAML to score people who left (default: $LNW_ICP)")
+    forget = with_home(
+        commands.add_parser(
+            "forget", help="erase one person from the warehouse, readers' copy and archive"
+        )
+    )
+    forget.add_argument("profile_url", metavar="PROFILE_URL", help="their LinkedIn profile URL")
     ui = with_home(commands.add_parser("ui", help="the Dagster UI on 127.0.0.1"))
     ui.add_argument("--port", type=int, default=3000)
     args = parser.parse_args(argv)
@@ -125,6 +131,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_backfill(home, args.account, args.icp)
     if args.command == "report":
         return run_report(home, args.out, args.icp)
+    if args.command == "forget":
+        from lnw.forget import run_forget
+
+        return run_forget(home, args.profile_url)
     from lnw.ui import run_ui
 
     return run_ui(home, args.port)

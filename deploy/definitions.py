@@ -13,17 +13,16 @@ a pool slot in Dagster's storage before it hands a step to a process, a Celery w
 Point a workspace at this file (deploy/workspace.yaml) instead of pipelines.definitions.
 """
 
-import os
-
 import dagster as dg
 
 import pipelines.definitions
+import settings
 
-EXECUTORS = ("multiprocess", "celery", "k8s")
+EXECUTORS = settings.EXECUTORS
 
 
 def executor_from_environment() -> dg.ExecutorDefinition:
-    choice = os.environ.get("LNW_EXECUTOR", "multiprocess")
+    choice = settings.executor()
     if choice == "multiprocess":
         return dg.multiprocess_executor
     if choice == "celery":

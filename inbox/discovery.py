@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -54,6 +56,13 @@ class InboxScan:
         return [item for item in self.items if item.account == account]
 
 
+def shown(text: str) -> str:
+    """``text`` safe to print on a terminal or write on one line: control characters (a
+    newline in a file name, an escape sequence) are shown escaped, as ``\\n``, never acted
+    on; other characters, accents included, are kept."""
+    return "".join(repr(c)[1:-1] if unicodedata.category(c).startswith("C") else c for c in text)
+
+
 def observed_date_of(path: Path, *, last: bool = False) -> tuple[dt.date, str]:
     """The date an item observes: a date in its name (``YYYY-MM-DD`` or LinkedIn's
     ``MM-DD-YYYY``), else its modification date (UTC), and which of the two it is. With
@@ -67,7 +76,8 @@ def observed_date_of(path: Path, *, last: bool = False) -> tuple[dt.date, str]:
                 return dt.date(*parts), DATED_BY_NAME
             except ValueError:
                 continue
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date(), DATED_BY_MODIFIED
+    # lstat: a link is dated by itself (and refused when read), never by what it points at.
+    return dt.datetime.fromtimestamp(path.lstat().st_mtime, dt.UTC).date(), DATED_BY_MODIFIED
 
 
 def file_stem_kind(name: str) -> str | None:
@@ -86,6 +96,10 @@ def _looks_like_archive_folder(folder: Path) -> bool:
 
 def _sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
+    if path.is_symlink():
+        # A link is refused when the item is read; hashing must not read what it points at.
+        digest.update(b"symbolic link\0" + os.fsencode(os.readlink(path)))
+        return digest.hexdigest()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
@@ -94,7 +108,7 @@ def _sha256_file(path: Path) -> str:
 
 def _sha256_folder(folder: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if p.is_symlink() or p.is_file()):
         digest.update(path.relative_to(folder).as_posix().encode())
         digest.update(_sha256_file(path).encode())
     return digest.hexdigest()
@@ -143,7 +157,8 @@ def scan_inbox(inbox: Path, account: str | None = None) -> InboxScan:
         if kind is None or not ACCOUNT_NAME.match(owner):
             scan.ignored.append(path)
             continue
-        digest = _sha256_folder(path) if path.is_dir() else _sha256_file(path)
+        folder = path.is_dir() and not path.is_symlink()
+        digest = _sha256_folder(path) if folder else _sha256_file(path)
         day, dated_by = observed_date_of(path, last=kind == "follower_analytics")
         scan.items.append(InboxItem(path, owner, day, kind, digest, dated_by))
     return scan

@@ -7,7 +7,9 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_HOME = "data"
+import settings
+
+DEFAULT_HOME = settings.DEFAULT_HOME
 # The bundled sample profile, beside the module that reads ICP files.
 SAMPLE_ICP = Path(__file__).parents[1] / "transforms" / "sample_icp.yaml"
 
@@ -32,8 +34,7 @@ class Home:
     @classmethod
     def resolve(cls, home: str | os.PathLike | None = None) -> Home:
         """``--home``, else ``LNW_HOME``, else ``./data``."""
-        chosen = home or os.environ.get("LNW_HOME") or DEFAULT_HOME
-        return cls(Path(chosen).expanduser().resolve())
+        return cls(settings.home_root(home)[0])
 
     @property
     def inbox(self) -> Path:
@@ -89,7 +90,7 @@ class Home:
 
 def icp_path(home: Home, explicit: str | os.PathLike | None = None) -> Path:
     """``--icp``, else ``LNW_ICP``, else ``<home>/icp.yaml``, else the bundled sample."""
-    for candidate in (explicit, os.environ.get("LNW_ICP")):
-        if candidate:
-            return Path(candidate).expanduser().resolve()
+    chosen, _ = settings.icp_choice(explicit)
+    if chosen is not None:
+        return chosen
     return home.icp if home.icp.exists() else SAMPLE_ICP

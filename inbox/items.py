@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from inbox.archive import keep_in_archive
+from inbox.archive import keep_in_archive, minimized_csv
 from inbox.discovery import InboxItem
 from inbox.home import Home
-from inbox.members import ItemRefused, archive_members, check_file_size
+from inbox.members import ItemRefused, archive_members, check_file_size, measured_workbook
 from inbox.quarantine import quarantine
 from transforms.connections import parse_connections
 from transforms.csv_reader import CsvTable
@@ -28,25 +28,43 @@ class ItemOutcome:
     rows: dict[str, int] = field(default_factory=dict)
 
 
-def parse_item(item: InboxItem, email_salt: str) -> list[ParsedFile]:
-    """Every file of the item the pipeline uses, parsed; raises on the first bad one."""
-    parsed: list[ParsedFile] = []
+@dataclass
+class ParsedItem:
+    """An item's parsed files, and what its kept copy in archive/ holds."""
 
-    def add(kind: str, source: str, table: CsvTable) -> None:
+    files: list[ParsedFile] = field(default_factory=list)
+    kept: list[tuple[str, str, bytes]] = field(default_factory=list)  # kind, member, bytes
+    workbook: bytes = b""
+
+
+def parse_item(item: InboxItem, email_salt: str) -> ParsedItem:
+    """Every file of the item the pipeline uses, parsed, and its minimized copy; raises on
+    the first bad one."""
+    result = ParsedItem()
+    parsed = result.files
+
+    def add(kind: str, source: str, table: CsvTable, data: bytes) -> None:
         parsed.append(ParsedFile(kind, source, table.encoding, table.resaved, table.frame))
+        result.kept.append((kind, source, minimized_csv(kind, data, source, email_salt)))
 
     if item.kind == "follower_analytics":
-        check_file_size(item.path.stat().st_size, item.name)
-        series = parse_follower_analytics(item.path.read_bytes(), source=item.name)
+        result.workbook = measured_workbook(item)
+        series = parse_follower_analytics(result.workbook, source=item.name)
         if series is not None:
             parsed.append(ParsedFile("follower_counts", item.name, "xlsx", False, series))
-        return parsed
+        return result
     if item.kind == "follower_list":
+        if item.path.is_symlink():
+            raise ItemRefused(
+                f"{item.name} is a symbolic link; put the list itself in the inbox, so it was "
+                "refused unread"
+            )
         check_file_size(item.path.stat().st_size, item.name)
-        table = parse_followers(item.path.read_bytes(), source=item.name)
+        data = item.path.read_bytes()
+        table = parse_followers(data, source=item.name)
         _require_rows(table, item.name, "a follower list")
-        add("followers", item.name, table)
-        return parsed
+        add("followers", item.name, table, data)
+        return result
     for kind, member, data in archive_members(item):
         source = f"{item.name}!{member}"
         if kind == "connections":
@@ -57,8 +75,9 @@ def parse_item(item: InboxItem, email_salt: str) -> list[ParsedFile]:
             table = parse_invitations(data, source=source)
         else:
             table = parse_messages(data, source=source)
-        add(kind, member, table)
-    return parsed
+        parsed.append(ParsedFile(kind, member, table.encoding, table.resaved, table.frame))
+        result.kept.append((kind, member, minimized_csv(kind, data, source, email_salt)))
+    return result
 
 
 def _require_rows(table: CsvTable, source: str, what: str) -> None:
@@ -107,13 +126,13 @@ class ReadItem:
 
 
 def read_items(home: Home, items: list[InboxItem]) -> list[ReadItem]:
-    """Keep each item in archive/ and parse it: the CPU part of an ingest, which needs no
-    connection. A bad item is quarantined here; the others are left for `store_items`."""
+    """Parse each item and keep its minimized copy in archive/: the CPU part of an ingest,
+    which needs no connection. A bad item is quarantined here, and nothing of it kept; the
+    others are left for `store_items`."""
     read = []
     for item in items:
-        archived = keep_in_archive(item, home.archive)
         try:
-            files = parse_item(item, home.email_salt)
+            parsed = parse_item(item, home.email_salt)
         except Exception as exc:  # one bad item must never stop the others
             refusal = refusal_of(item, exc)
             moved = quarantine(
@@ -122,5 +141,7 @@ def read_items(home: Home, items: list[InboxItem]) -> list[ReadItem]:
             outcome = ItemOutcome(item, "quarantined", f"{refusal.reason} (moved to {moved})")
             read.append(ReadItem(item, outcome=outcome))
             continue
-        read.append(ReadItem(item, archived.relative_to(home.root).as_posix(), files))
+        # Kept only once every file parsed: nothing of a refused item is stored.
+        archived = keep_in_archive(item, home.archive, parsed.kept, parsed.workbook)
+        read.append(ReadItem(item, archived.relative_to(home.root).as_posix(), parsed.files))
     return read

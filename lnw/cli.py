@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
+import settings
 from inbox.home import Home
 
 
@@ -22,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--home", help="project home (default: $LNW_HOME or ./data)")
         return sub
 
+    init = commands.add_parser("init", help="make a new, empty home folder")
+    init.add_argument("dir", metavar="DIR", help="the folder to make (it may exist, empty)")
     demo = with_home(commands.add_parser("demo", help="write sample exports and run everything"))
     demo.add_argument("--seed", type=int, default=2026, help="sample data seed")
     run = with_home(commands.add_parser("run", help="load new inbox items, refresh metrics"))
@@ -84,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     report = with_home(commands.add_parser("report", help="an offline HTML report with charts"))
     report.add_argument("--out", help="the HTML file to write (default: <home>/report.html)")
     report.add_argument("--icp", help="ICP YAML to score people who left (default: $LNW_ICP)")
+    forget = with_home(
+        commands.add_parser(
+            "forget", help="erase one person from the warehouse, readers' copy and archive"
+        )
+    )
+    forget.add_argument("profile_url", metavar="PROFILE_URL", help="their LinkedIn profile URL")
     ui = with_home(commands.add_parser("ui", help="the Dagster UI on 127.0.0.1"))
     ui.add_argument("--port", type=int, default=3000)
     args = parser.parse_args(argv)
@@ -92,7 +102,16 @@ def main(argv: list[str] | None = None) -> int:
     if (getattr(args, "limit", None) or 0) < 0:
         parser.error("--limit must be 0 (every row) or more")
 
-    home = Home.resolve(args.home)
+    # Every setting is checked before any work starts: a typo is one sentence, never a
+    # traceback after the snapshots have loaded, and a mistyped --home makes no new home.
+    settings.owner_only()
+    try:
+        home = _checked_settings(args)
+    except settings.SettingError as exc:
+        print(f"lnw: {exc}", file=sys.stderr)
+        return 1
+    if args.command == "init":
+        return _init(home)
     # Each command imports only what it needs: `lnw sql` should not pay for Dagster.
     if args.command in ("demo", "run", "backfill"):
         from quality import worker
@@ -115,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         return export_views(home, args.views, args.format, args.out)
     if args.command == "report":
         return run_report(home, args.out, args.icp)
+    if args.command == "forget":
+        from lnw.forget import run_forget
+
+        return run_forget(home, args.profile_url)
     from lnw.ui import run_ui
 
     return run_ui(home, args.port)
@@ -128,6 +151,42 @@ def _load_command(args: argparse.Namespace, home: Home) -> int:
     if args.command == "run":
         return run_pipeline(home, args.icp, args.accept_partial, args.workers)
     return run_backfill(home, args.account, args.icp)
+
+
+def _checked_settings(args: argparse.Namespace) -> Home:
+    """The home, once every setting the command uses is valid (else SettingError)."""
+    if args.command == "init":
+        root = Path(args.dir).expanduser().resolve()
+        if root.exists() and not root.is_dir():
+            raise settings.SettingError(
+                "DIR", str(root), "it is a file, not a folder", "Choose another path."
+            )
+        return Home(root)
+    if args.command == "demo":
+        home = Home.resolve(args.home)
+    else:
+        home = Home(settings.existing_home(args.home))
+    settings.check_environment()
+    if args.command in ("run", "backfill", "report", "demo"):
+        chosen, setting = settings.icp_choice(getattr(args, "icp", None))
+        if chosen is not None:
+            settings.read_icp(chosen, setting)
+        elif home.icp.exists():
+            settings.read_icp(home.icp, "ICP file")
+    if args.command == "run":
+        settings.accepted_partial(args.accept_partial)
+    return home
+
+
+def _init(home: Home) -> int:
+    existed = home.root.exists()
+    home.ensure()
+    print(f"lnw: {'home ready' if existed else 'new home'} {home.root}")
+    print(
+        f"lnw: put LinkedIn exports in {home.inbox} (a folder per account, or directly in it "
+        f"for the account `me`), then run `lnw run --home {home.root}`"
+    )
+    return 0
 
 
 def entry() -> None:

@@ -32,11 +32,17 @@ def _prepare_environment(home: Home, icp: str | None) -> None:
         os.environ["LNW_ICP"] = str(Path(icp).expanduser().resolve())
 
 
+def shown(text: str) -> str:
+    from inbox.discovery import shown as escaped
+
+    return escaped(text)
+
+
 def _quarantine_reason(home: Home, item_name: str, since: float) -> str | None:
     for reason in sorted(home.quarantine.rglob("*.reason.txt")):
         if reason.stat().st_mtime >= since - 1:
             text = reason.read_text()
-            if text.startswith(f"{item_name} ("):
+            if text.startswith(f"{shown(item_name)} ("):
                 return text.splitlines()[1].removeprefix("Reason: ")
     return None
 
@@ -136,7 +142,7 @@ def run_pipeline(
     for item in new_items:
         if item.dated_by == DATED_BY_MODIFIED:
             progress(
-                f"lnw: {item.account}/{item.name} has no date in its name: it is taken as "
+                f"lnw: {item.account}/{shown(item.name)} has no date in its name: it is taken as "
                 f"observed on {item.observed_on}, the day it was last modified; put the date "
                 "in its name (YYYY-MM-DD) to choose another"
             )
@@ -165,7 +171,7 @@ def run_pipeline(
         republish = publication_due(con, home.published)
     counts = {"loaded": 0, "skipped": 0, "quarantined": 0, "unused": 0, "not loaded": 0}
     for item in scan.items:
-        label = f"{item.account}/{item.name}"
+        label = f"{item.account}/{shown(item.name)}"
         if item.export_id in loaded:
             counts["skipped"] += 1
             print(f"skipped      {label} (already loaded)")
@@ -189,7 +195,10 @@ def run_pipeline(
             "inbox again"
         )
     for path in scan.ignored:
-        progress(f"lnw: ignored {path.relative_to(home.inbox)} (not an export the pipeline reads)")
+        progress(
+            f"lnw: ignored {shown(str(path.relative_to(home.inbox)))} (not an export the "
+            "pipeline reads)"
+        )
 
     from pipelines.assets.marts import marts_settings_changed
     from pipelines.resources import LnwSettings

@@ -1,5 +1,12 @@
 """The one Definitions object: loaded by workspace.yaml (UI, daemon) and by the lnw CLI."""
 
+import settings
+
+# Before anything else: a bad LNW_* setting is one sentence and exit 1, not the traceback of
+# a failed import, in the UI's code server, the daemon and `dagster definitions validate`.
+settings.exit_on_bad_environment()
+settings.owner_only()
+
 import dagster as dg
 
 from pipelines.assets.ingest import INBOX

@@ -1,23 +1,21 @@
 """The one resource every asset uses: where the home is and the settings the metrics need."""
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
-import yaml
 
+import settings
 from inbox.home import Home, icp_path
 from pipelines.loading import LoadSettings
-from quality.partial_export import ACCEPT_ENV, ACCEPT_TAG, accepted_keys, max_loss_share
-from transforms.metrics import DEFAULT_WEEKLY_INVITATIONS
+from quality.partial_export import ACCEPT_TAG, accepted_keys
+from settings import ACCEPT_ENV, CARRY_ENV
 from transforms.relevance import IdealCustomerProfile
-from transforms.timeline import DEFAULT_CARRY_DAYS
 from warehouse.lock import open_warehouse
 
-CARRY_ENV = "LNW_CARRY_DAYS"
+__all__ = ["CARRY_ENV", "LnwSettings"]
 
 # The marts' steps and checks take a slot in this pool (limit 1 in the home's dagster.yaml):
 # DuckDB allows one process at a time, even for reading. A pool is held for a whole step, CPU
@@ -43,21 +41,21 @@ class LnwSettings(dg.ConfigurableResource):
     def invitation_budget(self) -> int:
         if self.weekly_invitations:
             return self.weekly_invitations
-        return int(os.environ.get("LNW_WEEKLY_INVITATIONS", DEFAULT_WEEKLY_INVITATIONS))
+        return settings.weekly_invitations()
 
     def load_settings(self, run_tags: dict[str, str]) -> LoadSettings:
         """How loads judge and carry observations: ``LNW_CARRY_DAYS``, ``LNW_MAX_LOSS``, and
         the partial exports accepted by the run tag `lnw/accept_partial` or
         ``LNW_ACCEPT_PARTIAL``."""
         accepted = {
-            key: f"environment {ACCEPT_ENV}" for key in accepted_keys(os.environ.get(ACCEPT_ENV))
+            key: f"environment {ACCEPT_ENV}" for key in settings.accepted_from_environment()
         }
         accepted |= {
             key: f"run tag {ACCEPT_TAG}" for key in accepted_keys(run_tags.get(ACCEPT_TAG))
         }
         return LoadSettings(
-            carry_days=int(os.environ.get(CARRY_ENV, "") or DEFAULT_CARRY_DAYS),
-            max_loss=max_loss_share(),
+            carry_days=settings.carry_days(),
+            max_loss=settings.max_loss(),
             accepted=accepted,
         )
 
@@ -70,10 +68,4 @@ class LnwSettings(dg.ConfigurableResource):
 
     def profile(self) -> tuple[IdealCustomerProfile, Path]:
         path = icp_path(self.paths, self.icp or None)
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ValueError(f"ICP file {path} cannot be read: {exc}") from exc
-        if not isinstance(data, dict):
-            raise ValueError(f"ICP file {path} must be a YAML mapping of keys to lists")
-        return IdealCustomerProfile.from_mapping(data, source=str(path)), path
+        return settings.read_icp(path), path

@@ -1,10 +1,10 @@
 """The inbox sensor, the marts refresh after every load, and failure reasons."""
 
 import hashlib
-import os
 
 import dagster as dg
 
+import settings
 from inbox.discovery import scan_inbox
 from pipelines.jobs import backfill_account_job, load_inbox_job, refresh_marts_job
 from pipelines.resources import LnwSettings
@@ -12,7 +12,7 @@ from pipelines.resources import LnwSettings
 
 @dg.sensor(
     job=load_inbox_job,
-    minimum_interval_seconds=int(os.environ.get("LNW_SENSOR_INTERVAL", "60")),
+    minimum_interval_seconds=settings.sensor_interval(),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Launches load_inbox for the accounts with items not taken in yet. The run "
     "key hashes those items' contents: nothing runs twice, and a changed file is a new run.",

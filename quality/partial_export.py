@@ -6,13 +6,12 @@ reach the snapshots unchallenged."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import re
 from dataclasses import dataclass
 
-DEFAULT_MAX_LOSS = 0.20
-MAX_LOSS_ENV = "LNW_MAX_LOSS"
-ACCEPT_ENV = "LNW_ACCEPT_PARTIAL"
+import settings
+from settings import ACCEPT_ENV, DEFAULT_MAX_LOSS, MAX_LOSS_ENV
+
+__all__ = ["ACCEPT_ENV", "DEFAULT_MAX_LOSS", "MAX_LOSS_ENV"]
 # The run tag `lnw run --accept-partial` sets; a run launched from the UI can carry it too.
 ACCEPT_TAG = "lnw/accept_partial"
 
@@ -34,19 +33,7 @@ class Loss:
 def max_loss_share(value: str | None = None) -> float:
     """The largest share of connections or followers a snapshot may lose: ``value``, else
     ``LNW_MAX_LOSS``, else 20 %. Accepts ``0.2`` or ``20%``."""
-    text = value if value is not None else os.environ.get(MAX_LOSS_ENV, "")
-    if not text.strip():
-        return DEFAULT_MAX_LOSS
-    cleaned = text.strip()
-    try:
-        share = float(cleaned.rstrip("%")) / (100 if cleaned.endswith("%") else 1)
-    except ValueError:
-        share = -1.0
-    if not 0 < share <= 1:
-        raise ValueError(
-            f"{MAX_LOSS_ENV}={text!r} is not a share between 0 and 1 (e.g. 0.2 or 20%)"
-        )
-    return share
+    return settings.max_loss(value)
 
 
 def excessive_loss(what: str, before: int, after: int, max_loss: float) -> Loss | None:
@@ -58,7 +45,7 @@ def excessive_loss(what: str, before: int, after: int, max_loss: float) -> Loss 
 def accepted_keys(*values: str | None) -> set[str]:
     """Snapshot keys (``account:YYYY-MM-DD``) accepted deliberately, from the run tag and
     ``LNW_ACCEPT_PARTIAL``: separated by commas or spaces."""
-    return {key for value in values if value for key in re.split(r"[,\s]+", value) if key}
+    return settings.accepted_partial(values, ACCEPT_TAG)
 
 
 def observation_blocked_message(

@@ -22,6 +22,7 @@ from transforms.classify import RELATIONSHIPS
 
 # A profile URL parses when it reaches a slug under linkedin.com/in/ (any subdomain, scheme
 # optional): the same rule transforms.identity uses to make person keys.
+EMAIL_NOT_SHOWN = "(an email address, not shown)"
 PROFILE_URL_PATTERN = r"(?i)^\s*(?:https?://)?(?:[a-z0-9-]+\.)*linkedin\.com/in/[^/?#\s]+"
 
 
@@ -176,7 +177,11 @@ def _file_facts(rules: RawRules, file: RawFile, number: int) -> pl.DataFrame:
         if column in rows.columns:
             url = pl.col(column)
             parses = url.str.contains(PROFILE_URL_PATTERN)
-            facts.append(pl.when(parses.not_()).then(url).alias(unparsed_column(column)))
+            # GX keeps a sample of the values that fail, in the results kept for the Data
+            # Docs: an address in a URL column (a shifted column, a scraper's contact field)
+            # would be an email kept in the clear.
+            shown = pl.when(url.str.contains("@")).then(pl.lit(EMAIL_NOT_SHOWN)).otherwise(url)
+            facts.append(pl.when(parses.not_()).then(shown).alias(unparsed_column(column)))
     if rules.date_column in rows.columns:
         date = pl.col(rules.date_column)
         day = date.dt.date() if rules.date_is_timestamp else date

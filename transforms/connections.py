@@ -18,6 +18,8 @@ COLUMNS = {
     "position": ("Position",),
     "connected_on": ("Connected On", "ConnectedOn"),
 }
+# The columns a file cannot lack (inbox.archive keeps the same columns, minimized).
+REQUIRED = ("first_name", "last_name", "connected_on")
 
 RAW_SCHEMA = {
     "row_number": pl.Int64,
@@ -37,9 +39,7 @@ def parse_connections(data: bytes, *, source: str, email_salt: str) -> CsvTable:
     Blank-person rows (every field but the date empty: deactivated members) are kept here;
     the core layer counts them apart as unidentified connections.
     """
-    table = read_export_csv(
-        data, source=source, columns=COLUMNS, required=("first_name", "last_name", "connected_on")
-    )
+    table = read_export_csv(data, source=source, columns=COLUMNS, required=REQUIRED)
     frame = parse_column(table.frame, "connected_on", CONNECTED_ON_FORMATS, pl.Date, source=source)
     frame = frame.with_columns(
         salted_email_hash(frame["email"], email_salt).alias("email_hash")

@@ -228,6 +228,16 @@ def _read_utf8(
             )
         seen.add(cell)
     body = payload[sum(len(line.encode("utf-8")) for line in lines[:header_index]) :]
+    # The first 4 KiB were looked at before; binary data anywhere else refuses the file too,
+    # or it would be stored ("Engi\0neer"). One memchr over the bytes: no cost worth naming.
+    nul = body.find(b"\x00")
+    if nul >= 0:
+        raise ExportFormatError(
+            source,
+            "contains binary data (a NUL byte): an export is text from end to end; it was "
+            "damaged or edited by a program. Re-export it from LinkedIn",
+            row=max(body.count(b"\n", 0, nul), 1),
+        )
     # Only the columns asked for are kept (a message's text is never even held), and the last
     # one, where a short row shows as a null.
     wanted = {i for i, c in enumerate(cells) if aliases.get(_normalize_header(c))}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from collections.abc import Iterator
 
 import polars as pl
 
@@ -29,21 +30,38 @@ SERIES_SCHEMA = {
 }
 
 
-def _sheets(data: bytes, source: str) -> dict[str, pl.DataFrame]:
+def _sheets(data: bytes, source: str) -> Iterator[tuple[str, pl.DataFrame]]:
+    """The sheets to look at, read one at a time: the FOLLOWERS sheet alone when there is one
+    (the other sheets of an analytics export, posts or visitors, are not ours to judge: one of
+    them empty must not refuse the workbook), else every sheet, for a locale that renamed it.
+    """
+    import fastexcel
+
     try:
-        frames = pl.read_excel(
-            io.BytesIO(data),
-            sheet_id=0,
-            has_header=False,
-            infer_schema_length=0,
-            # Kept so that row numbers in errors are the rows Excel shows.
-            drop_empty_rows=False,
-        )
+        names = fastexcel.read_excel(data).sheet_names
     except Exception as exc:  # calamine's own error types: the file is not a workbook
         raise ExportFormatError(
             source, f"is not a readable Excel workbook ({type(exc).__name__})"
         ) from exc
-    return frames if isinstance(frames, dict) else {"": frames}
+    followers = [n for n in names if n.strip().casefold() == "followers"]
+    for name in followers[:1] or names:
+        try:
+            sheet = pl.read_excel(
+                io.BytesIO(data),
+                sheet_name=name,
+                has_header=False,
+                infer_schema_length=0,
+                # Kept so that row numbers in errors are the rows Excel shows.
+                drop_empty_rows=False,
+                raise_if_empty=False,
+            )
+        except Exception as exc:
+            if followers:
+                raise ExportFormatError(
+                    f"{source}!{name}", f"is not a readable sheet ({type(exc).__name__})"
+                ) from exc
+            continue  # another sheet of a renamed workbook: not the one we read
+        yield name, sheet
 
 
 def _day(text: str | None, day_first: bool) -> dt.date | None:
@@ -83,7 +101,7 @@ def _is_day_first(dates: list[str]) -> bool:
 def parse_follower_analytics(data: bytes, *, source: str) -> pl.DataFrame | None:
     """The daily follower series of the workbook; None when it has no follower sheet (an
     analytics export of posts only is not an error, just nothing to use)."""
-    for name, sheet in _sheets(data, source).items():
+    for name, sheet in _sheets(data, source):
         cells = sheet.select(sheet.columns[:2]) if sheet.width >= 2 else None
         if cells is None:
             continue

@@ -16,6 +16,8 @@ COLUMNS = {
     "headline": ("headline", "occupation", "title", "jobTitle", "linkedinHeadline"),
     "followed_at": ("followedAt", "followed at", "follow date", "followed on", "date"),
 }
+# The columns a file cannot lack (inbox.archive keeps the same columns, minimized).
+REQUIRED = ("profile_url",)
 
 RAW_SCHEMA = {
     "row_number": pl.Int64,
@@ -27,7 +29,7 @@ RAW_SCHEMA = {
 
 
 def parse_followers(data: bytes, *, source: str) -> CsvTable:
-    table = read_export_csv(data, source=source, columns=COLUMNS, required=("profile_url",))
+    table = read_export_csv(data, source=source, columns=COLUMNS, required=REQUIRED)
     frame = table.frame.with_columns(
         pl.coalesce(
             full_name(pl.col("full_name"), pl.lit(None, dtype=pl.String)),

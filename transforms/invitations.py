@@ -19,6 +19,8 @@ COLUMNS = {
     "inviter_url": ("inviterProfileUrl", "Inviter Profile Url"),
     "invitee_url": ("inviteeProfileUrl", "Invitee Profile Url"),
 }
+# The columns a file cannot lack (inbox.archive keeps the same columns, minimized).
+REQUIRED = ("inviter_name", "invitee_name", "sent_at", "direction")
 
 RAW_SCHEMA = {
     "row_number": pl.Int64,
@@ -36,7 +38,7 @@ def parse_invitations(data: bytes, *, source: str) -> CsvTable:
         data,
         source=source,
         columns=COLUMNS,
-        required=("inviter_name", "invitee_name", "sent_at", "direction"),
+        required=REQUIRED,
     )
     frame = parse_column(table.frame, "sent_at", SENT_AT_FORMATS, pl.Datetime("us"), source=source)
     frame = frame.with_columns(pl.col("direction").str.to_uppercase())

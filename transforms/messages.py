@@ -19,6 +19,8 @@ COLUMNS = {
     "is_message_draft": ("IS MESSAGE DRAFT",),
     "is_conversation_draft": ("IS CONVERSATION DRAFT",),
 }
+# The columns a file cannot lack (inbox.archive keeps the same columns, minimized).
+REQUIRED = ("sender_name", "sent_at")
 
 RAW_SCHEMA = {
     "row_number": pl.Int64,
@@ -33,9 +35,7 @@ RAW_SCHEMA = {
 
 def parse_messages(data: bytes, *, source: str) -> CsvTable:
     """One row per message, with the facts the messaging metrics need and nothing else."""
-    table = read_export_csv(
-        data, source=source, columns=COLUMNS, required=("sender_name", "sent_at")
-    )
+    table = read_export_csv(data, source=source, columns=COLUMNS, required=REQUIRED)
     frame = parse_column(
         table.frame, "sent_at", MESSAGE_DATE_FORMATS, pl.Datetime("us"), source=source
     )

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import polars as pl
 
+import settings
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -37,11 +39,11 @@ def crash_point(label: str) -> None:
     """
     global _crash_points_passed
     _crash_points_passed += 1
-    trace = os.environ.get("LNW_CRASH_TRACE")
+    trace = settings.trace_file(settings.CRASH_TRACE_ENV)
     if trace:
         with open(trace, "a") as out:
             out.write(f"{_crash_points_passed} {label}\n")
-    if os.environ.get("LNW_CRASH_AT") == str(_crash_points_passed):
+    if settings.trace_file(settings.CRASH_AT_ENV) == str(_crash_points_passed):
         os.kill(os.getpid(), signal.SIGKILL)
 
 

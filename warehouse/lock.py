@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+import settings
 from warehouse.database import connect, in_utc
 
 # Re-entrant within a process: a step that holds the warehouse may call code that opens it
@@ -68,7 +69,7 @@ def warehouse_lock(database: Path, *, wait: bool = True) -> Iterator[None]:
                 del _HELD[database]
                 # Closing the descriptor releases the lock, also when the process dies.
                 os.close(fd)
-                trace = os.environ.get("LNW_LOCK_TRACE")
+                trace = settings.trace_file(settings.LOCK_TRACE_ENV)
                 if trace:
                     with open(trace, "a") as out:
                         out.write(

@@ -23,8 +23,15 @@ warnings.filterwarnings(
 DATABASE = "warehouse"
 
 PREVIEW_ROWS = 5
-# Never previewed, even if a later view exposes them: personal data beyond names.
-PRIVATE_COLUMNS = {"email", "email_hash", "content", "body", "subject"}
+# Never previewed, even if a later view exposes them. Dagster keeps every materialization's
+# metadata in its own storage for good, beyond the reach of `lnw forget`: a preview shows what
+# the rows are like (classes, dates, scores), never who they are about.
+PRIVATE_COLUMNS = {
+    "email", "email_hash", "content", "body", "subject",
+    "person_key", "full_name", "first_name", "last_name", "profile_url", "headline",
+    "company", "position", "inviter_name", "invitee_name", "inviter_url", "invitee_url",
+    "sender_url", "recipient_urls", "self_key",
+}  # fmt: skip
 
 
 def _cell(value: object) -> str:
@@ -35,7 +42,8 @@ def _cell(value: object) -> str:
 
 
 def markdown_preview(con: duckdb.DuckDBPyConnection, relation: str, order_by: str) -> str:
-    """The first rows of a table or view as a Markdown table, private columns left out."""
+    """The first rows of a table or view as a Markdown table, the columns that say who a
+    row is about (or hold private text) left out."""
     columns = [
         name
         for (name,) in con.execute(f"SELECT column_name FROM (DESCRIBE {relation})").fetchall()

@@ -169,6 +169,68 @@ def broken_workbook(path: Path) -> None:
     book.close()
 
 
+def split_bomb(path: Path) -> None:
+    """A bomb of small members: each under the 1 MiB below which one member's ratio is not
+    judged, together far over the ratio allowed for the whole item."""
+    files: dict[str, bytes | str] = {"Connections.csv": CONNECTIONS}
+    for number in range(12):
+        files[f"Ad_Targeting_{number}.csv"] = b" " * (1024**2 - 4096)
+    zip_of(files)(path)
+
+
+def workbook_bomb(path: Path) -> None:
+    """A valid analytics workbook with one sheet that inflates from kilobytes to 20 MB."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("FOLLOWERS")
+    sheet.write_row(0, 0, ["Total followers on 2/1/2026", "1,204"])
+    book.close()
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("xl/worksheets/sheet9.xml", "<row/>" * (20 * 1024**2 // 6))
+
+
+def linked_member(path: Path) -> None:
+    """A zip whose Connections.csv is a symbolic link (Unix mode in the attributes)."""
+    import stat
+
+    with zipfile.ZipFile(path, "w") as bundle:
+        entry = zipfile.ZipInfo("Connections.csv", date_time=(2026, 2, 1, 12, 0, 0))
+        entry.external_attr = (stat.S_IFLNK | 0o777) << 16
+        bundle.writestr(entry, "/etc/passwd")
+
+
+def folder_with_a_linked_extra(path: Path) -> None:
+    """A valid extracted export beside a link, in a file the pipeline does not even read, to
+    a file outside the home: nothing of the item is read or copied."""
+    path.mkdir()
+    (path / "Connections.csv").write_text(CONNECTIONS)
+    outside = path.parents[3] / "secret-outside-the-home.txt"
+    outside.write_text("a secret outside the home\n")
+    (path / "Profile.csv").symlink_to(outside)
+
+
+def twice_named(path: Path) -> None:
+    import warnings
+
+    with zipfile.ZipFile(path, "w") as bundle, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate it is told to write
+        bundle.writestr("Connections.csv", CONNECTIONS)
+        bundle.writestr("Connections.csv", CONNECTIONS.replace("Ana,Pereira", "Eve,Other"))
+
+
+def _many_rows(count: int) -> str:
+    rows = [
+        f"Person{n},Row{n},https://www.linkedin.com/in/person-{n},,Example Corp,Engineer,"
+        "27 Jan 2026"
+        for n in range(count)
+    ]
+    return CONNECTIONS + "\n" + "\n".join(rows) + "\n"
+
+
+NUL_ROW = 150  # past the first 4 KiB, which were the only bytes looked at before
+
+
 def _header_line(text: str) -> str:
     return text.split("\n")[3]
 
@@ -221,6 +283,15 @@ CASES: list[Case] = [
         "compression method",
         member="Connections.csv",
     ),
+    Case(f"split_bomb_{DAY}.zip", split_bomb, "for the whole item"),
+    Case(f"linked_member_{DAY}.zip", linked_member, "symbolic link", member="Connections.csv"),
+    Case(f"twice_named_{DAY}.zip", twice_named, "two files named", member="Connections.csv"),
+    Case(
+        f"Basic_LinkedInDataExport_{US_DAY} linked extra",
+        folder_with_a_linked_extra,
+        "symbolic link",
+        member="Profile.csv",
+    ),
     # ---- Connections.csv ----
     Case(
         f"pipe_delimited_{DAY}.zip",
@@ -263,6 +334,17 @@ CASES: list[Case] = [
         export_with(Connections__csv=garbage()),
         "binary",
         member="Connections.csv",
+    ),
+    Case(
+        f"nul_far_in_{DAY}.zip",
+        export_with(
+            Connections__csv=_many_rows(300).replace(
+                f"Row{NUL_ROW - 3},https", f"Row{NUL_ROW - 3}\0,https"
+            )
+        ),
+        "binary data",
+        member="Connections.csv",
+        row=NUL_ROW,
     ),
     Case(
         f"utf16_no_bom_{DAY}.zip",
@@ -392,6 +474,12 @@ CASES: list[Case] = [
         "a number of new followers",
         member="FOLLOWERS",
         row=5,
+    ),
+    Case(
+        f"Content_2025-02-02_{DAY}_bomb.xlsx",
+        workbook_bomb,
+        "zip bomb",
+        member="xl/worksheets/sheet9.xml",
     ),
     Case(
         f"followers_too_big_{DAY}.csv",

@@ -121,3 +121,24 @@ def test_an_unexpected_error_becomes_a_reason_that_quotes_nothing_from_the_file(
     refusal = refusal_of(item, KeyError("Hi Ken, here is my private number"))
     assert refusal.reason.startswith("odd_2026-02-01.zip could not be read: an unexpected KeyError")
     assert "private" not in refusal.reason
+
+
+def test_nothing_of_a_refused_item_is_kept_in_the_archive(corpus_run):
+    home, _, _, _, _ = corpus_run
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    kept = {row[0] for row in con.execute("SELECT archive_path FROM raw.exports").fetchall()}
+    con.close()
+    assert {p.relative_to(home.root).as_posix() for p in home.archive.iterdir()} == kept
+
+
+def test_nothing_behind_a_link_is_read_or_copied(corpus_run):
+    home, _, _, _, _ = corpus_run
+    for path in home.root.rglob("*"):
+        if path.is_file() and not path.is_symlink() and path.name != "secret-outside-the-home.txt":
+            data = path.read_bytes()
+            if path.suffix == ".zip" and "archive" in path.parts:
+                import zipfile
+
+                with zipfile.ZipFile(path) as bundle:
+                    data += b"".join(bundle.read(n) for n in bundle.namelist())
+            assert b"a secret outside the home" not in data, path

@@ -412,14 +412,17 @@ def test_a_changed_icp_recomputes_relevance_on_the_next_run(loaded, tmp_path, ca
     for key, row in all_expected(histories, invitations, other_score).items():
         if key[0] == "network_relevance":
             assert relevance[key] == approx(row), key
-    # A broken file fails the refresh with the file's name and keeps the published figures.
+    # A broken file is refused before any work, with the file's name, and the published
+    # figures stay.
     broken = tmp_path / "broken_icp.yaml"
     broken.write_text("include_titles: founder\n")
     capsys.readouterr()
     assert run_lnw(home, "run", "--icp", str(broken)) == 1
     printed = capsys.readouterr()
-    assert "FAILED       metrics refresh: marts: " in printed.out
-    assert "broken_icp.yaml: include_titles must be a list of strings" in printed.out + printed.err
+    assert printed.out == ""
+    assert f"--icp='{broken}' is not valid: include_titles must be a list of strings" in (
+        printed.err
+    )
     assert view_rows(home, "network_relevance") == relevance
     # And back: the module's other tests expect the first ICP.
     assert run_lnw(home, "run", "--icp", str(icp)) == 0

@@ -85,7 +85,7 @@ def test_lnw_docs_builds_the_site_and_says_where_it_is(tmp_path, capsys):
     from inbox.home import Home
     from tests.conftest import run_lnw
 
-    home = Home(tmp_path / "home")
+    home = Home(tmp_path / "home").ensure()
     assert run_lnw(home, "docs", "--no-open") == 1
     assert "no validation results" in capsys.readouterr().err
     validate_two(home.root)

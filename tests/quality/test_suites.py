@@ -95,6 +95,17 @@ def test_a_url_that_is_not_a_profile_fails_and_is_shown():
     assert outcome.unexpected_count == 1
 
 
+def test_an_email_in_a_url_column_fails_but_is_never_kept_in_the_results():
+    import json
+
+    urls = [f"{URL}person-{i}" for i in range(39)] + ["mailto:ana.hidden@example.org"]
+    report = validate_raw("connections", connections(profile_url=urls))
+    assert failed(report) == {
+        "profile URLs parse to a linkedin.com/in/ slug": ["(an email address, not shown)"]
+    }
+    assert "ana.hidden@example.org" not in json.dumps(report.result, default=str)
+
+
 def test_an_empty_connection_date_fails_as_unparsed():
     dates = [dt.date(2026, 1, 1)] * 39 + [None]
     report = validate_raw("connections", connections(connected_on=dates))

@@ -94,7 +94,7 @@ def test_a_failed_run_carries_its_reason_as_a_tag(loaded, tmp_path):
         failure_reason(context)
         tag = instance.get_run_by_id(result.run_id).tags["lnw/failure"]
     assert tag.startswith("marts: ")
-    assert f"ICP file {bad_icp} must be a YAML mapping" in tag
+    assert f"ICP file='{bad_icp}' is not valid: expected a YAML mapping" in tag
 
 
 def test_the_inbox_sensor_leaves_items_that_lnw_run_loaded_alone(loaded):

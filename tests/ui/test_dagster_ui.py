@@ -90,7 +90,7 @@ def ui_folder(tmp_path_factory):
 def lnw_ui(ui_folder):
     """`lnw ui` started from an unrelated folder, stopped with SIGINT like a Ctrl-C."""
     tmp_path = ui_folder
-    home = Home(tmp_path / "home")
+    home = Home(tmp_path / "home").ensure()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("LNW_HOME", "DAGSTER_HOME", "LNW_ICP")}
     log = (tmp_path / "lnw-ui.log").open("w")

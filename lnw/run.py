@@ -101,6 +101,13 @@ def run_pipeline(
     that many accounts at once, in as many processes."""
     _prepare_environment(home, icp)
     started = time.time()
+    from pipelines.resources import stale_invitation_days
+
+    try:
+        stale_invitation_days()
+    except ValueError as exc:
+        progress(f"lnw: {exc}")
+        return 1
     progress(f"lnw: home {home.root}")
     import warnings
 

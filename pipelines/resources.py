@@ -18,6 +18,27 @@ from transforms.timeline import DEFAULT_CARRY_DAYS
 from warehouse.lock import open_warehouse
 
 CARRY_ENV = "LNW_CARRY_DAYS"
+STALE_INVITATION_ENV = "LNW_STALE_INVITATION_DAYS"
+DEFAULT_STALE_INVITATION_DAYS = 21
+
+
+def stale_invitation_days(value: str | None = None) -> int:
+    """How many days an outbound invitation may wait before analytics.stale_invitations lists
+    it: ``value``, else ``LNW_STALE_INVITATION_DAYS``, else 21."""
+    text = value if value is not None else os.environ.get(STALE_INVITATION_ENV, "")
+    if not text.strip():
+        return DEFAULT_STALE_INVITATION_DAYS
+    try:
+        days = int(text.strip())
+    except ValueError:
+        days = -1
+    if days < 1:
+        raise ValueError(
+            f"{STALE_INVITATION_ENV}={text!r} is not a whole number of days of at least 1 "
+            f"(e.g. {DEFAULT_STALE_INVITATION_DAYS})"
+        )
+    return days
+
 
 # Every asset step that opens the DuckDB file takes a slot in this pool (limit 1 in the home's
 # dagster.yaml): DuckDB allows one process at a time, even for reading. A pool is held for a
@@ -44,6 +65,10 @@ class LnwSettings(dg.ConfigurableResource):
         if self.weekly_invitations:
             return self.weekly_invitations
         return int(os.environ.get("LNW_WEEKLY_INVITATIONS", DEFAULT_WEEKLY_INVITATIONS))
+
+    @property
+    def stale_invitation_days(self) -> int:
+        return stale_invitation_days()
 
     def load_settings(self, run_tags: dict[str, str]) -> LoadSettings:
         """How loads judge and carry observations: ``LNW_CARRY_DAYS``, ``LNW_MAX_LOSS``, and

@@ -83,7 +83,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     report = with_home(commands.add_parser("report", help="an offline HTML report with charts"))
     report.add_argument("--out", help="the HTML file to write (default: <home>/report.html)")
-    report.add_argument("--icp", help="ICP YAML to score people who left (default: $LNW_ICP)")
     ui = with_home(commands.add_parser("ui", help="the Dagster UI on 127.0.0.1"))
     ui.add_argument("--port", type=int, default=3000)
     args = parser.parse_args(argv)
@@ -111,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "backfill":
         return run_backfill(home, args.account, args.icp)
     if args.command == "report":
-        return run_report(home, args.out, args.icp)
+        return run_report(home, args.out)
     from lnw.ui import run_ui
 
     return run_ui(home, args.port)

@@ -161,44 +161,43 @@ companies AS (
     WINDOW w AS (PARTITION BY account, company_key)
 ),
 texts AS (
-    SELECT
-        account, position AS text, true AS as_connection, is_relevant, has_follower_list,
-        row_number() OVER () AS id
+    SELECT account, position AS text, true AS as_connection, is_relevant, has_follower_list
     FROM people
     WHERE is_connection
     UNION ALL
-    SELECT account, headline, false, false, has_follower_list, -row_number() OVER ()
+    SELECT account, headline, false, false, has_follower_list
     FROM people
     WHERE follows
 ),
-buckets AS (
-    SELECT 1 AS rank, 'founder' AS bucket, 'founder|co-founder|cofounder' AS keywords
-    UNION ALL SELECT 2, 'c-level', 'chief|ceo|cto|cfo|coo|cmo|cro|cpo'
-    UNION ALL SELECT 3, 'vp', 'vp|svp|evp|vice president'
-    UNION ALL SELECT 4, 'director', 'director|head of'
-    UNION ALL SELECT 5, 'manager', 'manager|lead'
-    UNION ALL SELECT 6, 'student', 'student|intern|trainee'
-),
-matched AS (
-    -- The first bucket with a keyword on word boundaries (Unicode letters, as the ICP's).
-    SELECT t.id, min(b.rank) AS rank
-    FROM texts AS t
-    JOIN buckets AS b ON regexp_matches(
-        t.text,
-        '(?i)(?:^|[^\pL\pM\p{Nd}\p{Pc}])(?:' || b.keywords || ')(?:$|[^\pL\pM\p{Nd}\p{Pc}])'
-    )
-    GROUP BY t.id
-),
 bucketed AS (
+    -- The first bucket with a keyword on word boundaries, in any case (word characters as
+    -- the ICP's: Unicode letters, marks, digits and connectors). Constant patterns, so that
+    -- DuckDB compiles each once.
     SELECT
-        t.account, t.as_connection, t.is_relevant, t.has_follower_list,
+        account, as_connection, is_relevant, has_follower_list,
         CASE
-            WHEN t.text IS NULL OR trim(t.text) = '' THEN 'unknown'
-            ELSE coalesce(b.bucket, 'other')
+            WHEN text IS NULL OR trim(text) = '' THEN 'unknown'
+            WHEN regexp_matches(text,
+                '(?i)(?:^|[^\pL\pM\p{Nd}\p{Pc}])(?:founder|co-founder|cofounder)(?:$|[^\pL\pM\p{Nd}\p{Pc}])')
+                THEN 'founder'
+            WHEN regexp_matches(text,
+                '(?i)(?:^|[^\pL\pM\p{Nd}\p{Pc}])(?:chief|ceo|cto|cfo|coo|cmo|cro|cpo)(?:$|[^\pL\pM\p{Nd}\p{Pc}])')
+                THEN 'c-level'
+            WHEN regexp_matches(text,
+                '(?i)(?:^|[^\pL\pM\p{Nd}\p{Pc}])(?:vp|svp|evp|vice president)(?:$|[^\pL\pM\p{Nd}\p{Pc}])')
+                THEN 'vp'
+            WHEN regexp_matches(text,
+                '(?i)(?:^|[^\pL\pM\p{Nd}\p{Pc}])(?:director|head of)(?:$|[^\pL\pM\p{Nd}\p{Pc}])')
+                THEN 'director'
+            WHEN regexp_matches(text,
+                '(?i)(?:^|[^\pL\pM\p{Nd}\p{Pc}])(?:manager|lead)(?:$|[^\pL\pM\p{Nd}\p{Pc}])')
+                THEN 'manager'
+            WHEN regexp_matches(text,
+                '(?i)(?:^|[^\pL\pM\p{Nd}\p{Pc}])(?:student|intern|trainee)(?:$|[^\pL\pM\p{Nd}\p{Pc}])')
+                THEN 'student'
+            ELSE 'other'
         END AS value
-    FROM texts AS t
-    LEFT JOIN matched AS m ON m.id = t.id
-    LEFT JOIN buckets AS b ON b.rank = m.rank
+    FROM texts
 )
 SELECT
     c.account,
@@ -243,7 +242,10 @@ matches AS (
         bool_or(p.is_current) AS matches_now,
         max(p.valid_to) AS last_match_ended
     FROM periods AS p
-    JOIN marts.target_companies AS t ON regexp_matches(p.text, t.pattern)
+    -- A plain substring test first: the pattern comes from a table, so DuckDB compiles it
+    -- for every row it tests, and most texts name no target at all.
+    JOIN marts.target_companies AS t
+        ON contains(lower(p.text), lower(t.target_company)) AND regexp_matches(p.text, t.pattern)
     GROUP BY p.account, t.target_company, p.person_key
 )
 SELECT

@@ -87,7 +87,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     report = with_home(commands.add_parser("report", help="an offline HTML report with charts"))
     report.add_argument("--out", help="the HTML file to write (default: <home>/report.html)")
-    report.add_argument("--icp", help="ICP YAML to score people who left (default: $LNW_ICP)")
     forget = with_home(
         commands.add_parser(
             "forget", help="erase one person from the warehouse, readers' copy and archive"
@@ -133,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "export":
         return export_views(home, args.views, args.format, args.out)
     if args.command == "report":
-        return run_report(home, args.out, args.icp)
+        return run_report(home, args.out)
     if args.command == "forget":
         from lnw.forget import run_forget
 

@@ -224,11 +224,11 @@ def open_data_docs(home: Home, open_browser: bool = True) -> int:
     return EXIT_OK
 
 
-def run_report(home: Home, out: str | None, icp: str | None) -> int:
+def run_report(home: Home, out: str | None) -> int:
     from report.render import ReportError, write_report
 
     try:
-        path = write_report(home, Path(out) if out else None, icp)
+        path = write_report(home, Path(out) if out else None)
     except ReportError as exc:
         print(f"lnw report: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -43,6 +43,10 @@ class LnwSettings(dg.ConfigurableResource):
             return self.weekly_invitations
         return settings.weekly_invitations()
 
+    @property
+    def stale_invitation_days(self) -> int:
+        return settings.stale_invitation_days()
+
     def load_settings(self, run_tags: dict[str, str]) -> LoadSettings:
         """How loads judge and carry observations: ``LNW_CARRY_DAYS``, ``LNW_MAX_LOSS``, and
         the partial exports accepted by the run tag `lnw/accept_partial` or

@@ -1,176 +1,62 @@
-"""`lnw report`: one offline HTML file with the network's reach, capacity and relevance over time.
+"""`lnw report`: one offline HTML file that answers what to do next, per account and for the
+team: headline figures and their change, who arrived and who left, how the network grew, how
+relevant it is, what it is made of, and the lists of people to act on.
 
 Reads only the published copy of the warehouse (the `analytics` contract views), read-only, so
-it works while a run is writing. The charts are SVG drawn here: no scripts, no fonts, no CDN,
-and a Content-Security-Policy that forbids the page to fetch anything. Every text that comes
-from the data goes through `html.escape`, since names and headlines are whatever people typed.
+it works while a run is writing. The charts are static SVG drawn by matplotlib (text kept as
+text, no fonts embedded or fetched); the page comes from a Jinja template with autoescaping,
+since names and headlines are whatever people typed. No scripts, and a
+Content-Security-Policy that forbids the page to fetch anything.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
+import io
+import itertools
 import math
-from collections.abc import Sequence
+import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from inbox.home import Home, icp_path
+from inbox.home import Home
 
-# Colour-blind-safe (Okabe-Ito) so the series stay apart for everyone.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999")
-CHANGES_PER_ACCOUNT = 40
+TEMPLATES = Path(__file__).parent / "templates"
+# Colour-blind-safe (Okabe-Ito), so the series stay apart for everyone.
+BLUE, ORANGE, GREEN, PINK, SKY, VERMILLION, GREY = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#999999",
+)
+TOP_PEOPLE = 15
+TOP_COMPANIES = 10
 # An en dash marks an unknown or absent value (never a zero).
 MISSING = "\u2013"
-WIDTH, HEIGHT = 560, 256
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 64
+CONNECTED = ("mutual", "connection_only", "connection")
+SENIORITY = ("founder", "c-level", "vp", "director", "manager", "student", "other", "unknown")
 
 
 class ReportError(Exception):
     """Raised when there is nothing to report on; the message says what to do."""
 
 
-def esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
-
-
 @dataclass(frozen=True)
-class Series:
-    name: str
-    values: Sequence[float | None]
+class Chart:
+    """A chart as the page shows it: its title, the SVG, and a text alternative."""
+
+    title: str
+    svg: str
+    alt: str
 
 
-def _nice_max(value: float) -> float:
-    """The axis top: four gridline steps of a round size (25, 1500, ...) reaching `value`."""
-    if value <= 4:
-        return 4.0  # counts: whole-number gridlines even for tiny values
-    quarter = value / 4
-    magnitude = 10 ** math.floor(math.log10(quarter))
-    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
-        if quarter <= step * magnitude:
-            return 4 * step * magnitude
-    return 40 * magnitude
-
-
-def _label(value: float, percent: bool) -> str:
-    if percent:
-        return f"{value * 100:.0f}%"
-    if value >= 10_000:
-        return f"{value / 1000:.0f}k"
-    return f"{value:g}"
-
-
-def _frame(title: str, top: float, percent: bool, body: list[str], legend: list[Series]) -> str:
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
-        f'role="img" aria-label="{esc(title)}" xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{esc(title)}</title>",
-    ]
-    for i in range(5):
-        value = top * i / 4
-        y = TOP + plot_h - plot_h * i / 4
-        parts.append(
-            f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" class="tick" text-anchor="end">'
-            f"{_label(value, percent)}</text>"
-        )
-    parts.extend(body)
-    # The legend wraps onto a second row rather than running off the chart.
-    x, y = LEFT, HEIGHT - BOTTOM + 28
-    for index, series in enumerate(legend):
-        colour = PALETTE[index % len(PALETTE)]
-        width = 22 + 6.5 * len(series.name)
-        if x + width > WIDTH and x > LEFT:
-            x, y = LEFT, y + 16
-        parts.append(
-            f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{x + 14}" y="{y + 9}" class="legend">{esc(series.name)}</text>'
-        )
-        x += width
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _x_ticks(dates: Sequence[dt.date], xs: Sequence[float]) -> list[str]:
-    # At most six labels, always the first and the last, so long histories stay legible.
-    every = max(1, math.ceil(len(dates) / 6))
-    shown = {i for i in range(0, len(dates), every)} | {len(dates) - 1}
-    ticks = []
-    for i in sorted(shown):
-        # Labels at the plot's edges are anchored inwards so that they are not cut off.
-        anchor = "start" if xs[i] - 30 < LEFT - 20 else "end" if xs[i] + 30 > WIDTH else "middle"
-        ticks.append(
-            f'<text x="{xs[i]:.1f}" y="{HEIGHT - BOTTOM + 16}" class="tick" '
-            f'text-anchor="{anchor}">{dates[i].isoformat()}</text>'
-        )
-    return ticks
-
-
-def line_chart(
-    title: str, dates: Sequence[dt.date], series: Sequence[Series], *, percent: bool = False
-) -> str:
-    """Lines over time, x proportional to the date; a missing value breaks the line."""
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    known = [v for s in series for v in s.values if v is not None]
-    top = 1.0 if percent and (not known or max(known) <= 1) else _nice_max(max(known, default=0))
-    span = (dates[-1] - dates[0]).days if len(dates) > 1 else 0
-    xs = [LEFT + (plot_w * (d - dates[0]).days / span if span else plot_w / 2) for d in dates]
-    body = _x_ticks(dates, xs)
-    for index, one in enumerate(series):
-        colour = PALETTE[index % len(PALETTE)]
-        points = [
-            (xs[i], TOP + plot_h - plot_h * v / top, dates[i], v)
-            for i, v in enumerate(one.values)
-            if v is not None
-        ]
-        runs: list[list[tuple[float, float]]] = [[]]
-        for i, v in enumerate(one.values):
-            if v is None:
-                runs.append([])
-            else:
-                runs[-1].append((xs[i], TOP + plot_h - plot_h * v / top))
-        for run in runs:
-            if len(run) > 1:
-                path = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
-                body.append(
-                    f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>'
-                )
-        for x, y, day, value in points:
-            body.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}">'
-                f"<title>{esc(one.name)} {day.isoformat()}: {_label(value, percent)}</title>"
-                "</circle>"
-            )
-    return _frame(title, top, percent, body, list(series))
-
-
-def stacked_bars(title: str, dates: Sequence[dt.date], series: Sequence[Series]) -> str:
-    """One stacked bar per snapshot (evenly spaced: snapshots are what is compared)."""
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    totals = [sum(s.values[i] or 0 for s in series) for i in range(len(dates))]
-    top = _nice_max(max(totals, default=0))
-    slot = plot_w / max(len(dates), 1)
-    bar = min(48.0, slot * 0.7)
-    xs = [LEFT + slot * (i + 0.5) for i in range(len(dates))]
-    body = _x_ticks(dates, xs)
-    for i, day in enumerate(dates):
-        base = 0.0
-        for index, one in enumerate(series):
-            value = one.values[i] or 0
-            if value <= 0:
-                continue
-            height = plot_h * value / top
-            y = TOP + plot_h - plot_h * base / top - height
-            body.append(
-                f'<rect x="{xs[i] - bar / 2:.1f}" y="{y:.1f}" width="{bar:.1f}" '
-                f'height="{height:.1f}" fill="{PALETTE[index % len(PALETTE)]}">'
-                f"<title>{esc(one.name)} {day.isoformat()}: {value:g}</title></rect>"
-            )
-            base += value
-    return _frame(title, top, False, body, list(series))
+# ---- reading the views ----------------------------------------------------------------------
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
@@ -179,237 +65,482 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _snapshots(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
-    rows = _rows(
-        con,
-        "SELECT r.account, r.snapshot_date, r.followers, r.connections, r.mutual, "
-        "r.connection_only, r.follower_only, r.followers_source, "
-        "m.active_conversations_90d, m.dormant_connections, m.pending_outbound, "
-        "m.pending_inbound, m.connection_headroom, "
-        "n.relevance_rate, n.follower_relevance_rate, n.recent_relevance_rate "
-        "FROM analytics.reach AS r "
-        "LEFT JOIN analytics.messaging_capacity AS m USING (account, snapshot_date) "
-        "LEFT JOIN analytics.network_relevance AS n USING (account, snapshot_date) "
-        "ORDER BY r.account, r.snapshot_date",
-    )
-    by_account: dict[str, list[dict]] = {}
+def _by_account(rows: list[dict]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
     for row in rows:
-        by_account.setdefault(row["account"], []).append(row)
-    return by_account
+        grouped.setdefault(row["account"], []).append(row)
+    return grouped
 
 
-def latest_changes(con: duckdb.DuckDBPyConnection, icp_file: Path | None) -> list[dict]:
-    """Relevant people who arrived or left between each account's last two snapshots.
-
-    Arrivals are relevant by the current relevance (`analytics.current_relationships`);
-    people who left are scored against the ICP on their last known position or headline,
-    since the warehouse keeps relevance for the latest snapshot only.
-    """
-    rows = _rows(
-        con,
-        """
-        WITH dates AS (
-            SELECT account, snapshot_date,
-                   row_number() OVER (PARTITION BY account ORDER BY snapshot_date DESC) AS n
-            FROM analytics.reach
-        ),
-        pair AS (
-            SELECT account,
-                   max(snapshot_date) FILTER (WHERE n = 1) AS latest,
-                   max(snapshot_date) FILTER (WHERE n = 2) AS previous
-            FROM dates GROUP BY account
-        ),
-        before AS (
-            SELECT h.* FROM analytics.relationship_history AS h JOIN pair USING (account)
-            WHERE pair.previous IS NOT NULL AND h.valid_from <= pair.previous
-              AND (h.valid_to IS NULL OR h.valid_to > pair.previous)
-        ),
-        now AS (
-            SELECT c.* FROM analytics.current_relationships AS c JOIN pair USING (account)
-            WHERE pair.previous IS NOT NULL
+def _snapshots(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
+    return _by_account(
+        _rows(
+            con,
+            "SELECT r.account, r.snapshot_date, r.followers, r.connections, r.new_followers, "
+            "r.lost_followers, r.new_connections, r.lost_connections, "
+            "m.active_conversations_90d, m.connection_headroom, m.weeks_to_cap_at_acceptance, "
+            "n.relevance_rate, n.follower_relevance_rate, n.recent_relevance_rate "
+            "FROM analytics.reach AS r "
+            "LEFT JOIN analytics.messaging_capacity AS m USING (account, snapshot_date) "
+            "LEFT JOIN analytics.network_relevance AS n USING (account, snapshot_date) "
+            "ORDER BY r.account, r.snapshot_date",
         )
-        SELECT coalesce(now.account, before.account) AS account,
-               pair.latest AS since,
-               CASE WHEN before.person_key IS NULL THEN 'new' ELSE 'lost' END AS change,
-               coalesce(now.full_name, before.full_name) AS full_name,
-               coalesce(now.profile_url, before.profile_url) AS profile_url,
-               coalesce(now.company, before.company) AS company,
-               coalesce(now.position, before.position, before.headline) AS position,
-               before.headline AS headline,
-               before.relationship AS relationship_before,
-               now.relationship AS relationship_now,
-               now.relevance_score, now.is_relevant
-        FROM now FULL JOIN before USING (account, person_key)
-        JOIN pair ON pair.account = coalesce(now.account, before.account)
-        WHERE now.person_key IS NULL OR before.person_key IS NULL
-        ORDER BY account, change DESC, full_name
-        """,
     )
-    lost = [r for r in rows if r["change"] == "lost"]
-    if lost and icp_file is not None:
-        import polars as pl
-        import yaml
 
-        from transforms.relevance import IdealCustomerProfile, score_relevance
 
-        data = yaml.safe_load(icp_file.read_text()) or {}
-        icp = IdealCustomerProfile.from_mapping(data, source=str(icp_file))
-        scored = score_relevance(
-            pl.DataFrame(
-                {
-                    "position": [r["position"] for r in lost],
-                    "headline": [r["headline"] for r in lost],
-                    "company": [r["company"] for r in lost],
-                },
-                schema={"position": pl.String, "headline": pl.String, "company": pl.String},
-            ),
-            icp,
+def _top(con: duckdb.DuckDBPyConnection, view: str, order: str) -> dict[str, list[dict]]:
+    """The first TOP_PEOPLE rows of a list per account, in `order`, with the list's length."""
+    return _by_account(
+        _rows(
+            con,
+            f"SELECT * FROM (SELECT *, row_number() OVER w AS place, count(*) OVER "
+            f"(PARTITION BY account) AS listed FROM {view} "
+            f"WINDOW w AS (PARTITION BY account ORDER BY {order})) "
+            f"WHERE place <= {TOP_PEOPLE} ORDER BY account, place",
         )
-        for row, score, relevant in zip(
-            lost, scored["relevance_score"], scored["is_relevant"], strict=True
-        ):
-            row["relevance_score"], row["is_relevant"] = score, relevant
-    return [r for r in rows if r["is_relevant"]]
+    )
 
 
-def _num(value: object, percent: bool = False) -> str:
+def _job_changes(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
+    """Job changes seen at each account's latest snapshot, of people relevant now."""
+    return _by_account(
+        _rows(
+            con,
+            """
+            SELECT e.account, e.event, e.previous_snapshot_date, c.full_name, c.profile_url,
+                   c.company, c.position, c.relevance_score
+            FROM analytics.relationship_events AS e
+            JOIN analytics.current_relationships AS c
+                ON c.account = e.account AND c.person_key = e.person_key
+            WHERE e.event IN ('changed company', 'changed position')
+              AND e.event_date = c.snapshot_date AND c.is_relevant
+            ORDER BY e.account, c.relevance_score DESC, c.full_name
+            """,
+        )
+    )
+
+
+def _data(con: duckdb.DuckDBPyConnection) -> dict:
+    return {
+        "snapshots": _snapshots(con),
+        "growth": _by_account(
+            _rows(con, "SELECT * FROM analytics.network_growth ORDER BY account, month")
+        ),
+        "composition": _by_account(
+            _rows(
+                con,
+                "SELECT * FROM analytics.network_composition "
+                "ORDER BY account, dimension, connections DESC, value",
+            )
+        ),
+        "reengage": _top(
+            con,
+            "analytics.reengage",
+            "relevance_score DESC, last_conversation_on NULLS FIRST, full_name",
+        ),
+        "stale": _top(con, "analytics.stale_invitations", "days_pending DESC, full_name"),
+        "candidates": _top(con, "analytics.invite_candidates", "relevance_score DESC, full_name"),
+        "job_changes": _job_changes(con),
+        "team_reach": _rows(con, "SELECT * FROM analytics.team_reach"),
+        "team_overlap": _rows(
+            con,
+            "SELECT *, count(*) OVER () AS listed FROM analytics.team_overlap "
+            f"ORDER BY len(accounts) DESC, full_name LIMIT {TOP_PEOPLE}",
+        ),
+    }
+
+
+# ---- charts -------------------------------------------------------------------------------
+
+_RC = {
+    # Text stays text: searchable, sharp, and no glyph outlines bloating the file; the browser
+    # draws it with the page's own font stack.
+    "svg.fonttype": "none",
+    # Names such as "$1M ARR Club" are text, not mathematics.
+    "text.parse_math": False,
+    "svg.hashsalt": "lnw-report",  # the same data gives the same file
+    "font.family": ["sans-serif"],
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#e4e4e4",
+    "axes.axisbelow": True,
+    "legend.frameon": False,
+}
+_SVG_HEAD = re.compile(r"^.*?(?=<svg)", re.DOTALL)
+
+
+def _figure(rows: int = 1, cols: int = 1, height: float = 2.6, **kwargs):
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6.4, height), layout="constrained")
+    return figure, figure.subplots(rows, cols, squeeze=False, **kwargs)
+
+
+def _svg(figure, title: str, alt: str) -> Chart:
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context(_RC):
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    # Inline in the page: no XML prolog, and the chart names itself for assistive technology.
+    svg = _SVG_HEAD.sub("", buffer.getvalue(), count=1)
+    label = f"{title}. {alt}".replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    svg = svg.replace("<svg ", f'<svg class="chart" role="img" aria-label="{label}" ', 1)
+    return Chart(title, svg, alt)
+
+
+def _dates_axis(ax) -> None:
+    import matplotlib.dates as mdates
+
+    # Concise labels (a year once, then months or days) at a spacing chosen to fit.
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=6)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _count_axis(ax, percent: bool = False, axis: str = "y") -> None:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    which = ax.yaxis if axis == "y" else ax.xaxis
+    which.set_major_locator(MaxNLocator(nbins=4, integer=not percent))
+    if percent:
+        # As many decimals as the tick step needs, the same on every tick: rates a tenth of a
+        # point apart get distinct labels.
+        def label(value: float, _position) -> str:
+            ticks = which.get_majorticklocs()
+            step = min((b - a for a, b in itertools.pairwise(ticks)), default=1)
+            decimals = max(0, math.ceil(-math.log10(step * 100))) if step > 0 else 0
+            return f"{value * 100:.{decimals}f}%"
+
+        which.set_major_formatter(FuncFormatter(label))
+    else:
+        which.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+
+
+def _values(rows: list[dict], name: str) -> list[float]:
+    return [math.nan if r[name] is None else float(r[name]) for r in rows]
+
+
+def _number(value: object, percent: bool = False) -> str:
     if value is None:
         return MISSING
     if percent:
         return f"{float(value) * 100:.1f}%"
-    return f"{value:,}" if isinstance(value, int) else esc(value)
+    if isinstance(value, float):
+        return f"{value:,.0f}"
+    return f"{value:,}"
 
 
-def _account_section(account: str, snaps: list[dict], changes: list[dict]) -> str:
-    dates = [r["snapshot_date"] for r in snaps]
-    last = snaps[-1]
+def _unknown(ax, text: str) -> None:
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="#555")
 
-    def col(name: str) -> list:
-        return [r[name] for r in snaps]
 
-    # Snapshots without a follower list have classes unknown: all connections are `connection`.
-    unknown = [r["connections"] if r["mutual"] is None else 0 for r in snaps]
-    charts = [
-        line_chart(
-            f"{account}: followers and connections",
-            dates,
-            [Series("followers", col("followers")), Series("connections", col("connections"))],
-        ),
-        stacked_bars(
-            f"{account}: relationship classes",
-            dates,
-            [
-                Series("mutual", col("mutual")),
-                Series("connection_only", col("connection_only")),
-                Series("follower_only", col("follower_only")),
-                Series("connection (follow unknown)", unknown),
-                Series("pending_outbound", col("pending_outbound")),
-                Series("pending_inbound", col("pending_inbound")),
-            ],
-        ),
-        stacked_bars(
-            f"{account}: active vs dormant connections (90 days)",
-            dates,
-            [
-                Series("active", col("active_conversations_90d")),
-                Series("dormant", col("dormant_connections")),
-            ],
-        ),
-        line_chart(
-            f"{account}: relevance rates",
-            dates,
-            [
-                Series("connections", col("relevance_rate")),
-                Series("followers", col("follower_relevance_rate")),
-                Series("recent connections", col("recent_relevance_rate")),
-            ],
-            percent=True,
-        ),
-    ]
-    titles = (
-        "Followers and connections",
-        "Relationship classes",
-        "Active vs dormant connections (90 days)",
-        "Relevance rates (share matching the ICP)",
-    )
-    figures = "".join(
-        f"<figure><figcaption>{title}</figcaption>{chart}</figure>"
-        for title, chart in zip(titles, charts, strict=True)
-    )
-    notes = []
-    if all(v is None for v in col("followers")):
-        notes.append(
-            "No follower list or analytics workbook in any snapshot: follower figures are "
-            "unknown, not zero."
-        )
-    summary = (
-        f"<p class='kpis'>Latest snapshot <b>{dates[-1].isoformat()}</b>: "
-        f"<b>{_num(last['followers'])}</b> followers, "
-        f"<b>{_num(last['connections'])}</b> connections, "
-        f"<b>{_num(last['active_conversations_90d'])}</b> active in 90 days, "
-        f"relevance <b>{_num(last['relevance_rate'], True)}</b>, "
-        f"headroom <b>{_num(last['connection_headroom'])}</b> connections.</p>"
-    )
+def _first_last(rows: list[dict], name: str, percent: bool = False) -> str:
+    known = [r for r in rows if r[name] is not None]
+    if not known:
+        return "unknown"
+    first, last = known[0], known[-1]
+    if first is last:
+        return f"{_number(last[name], percent)} on {last['snapshot_date']}"
     return (
-        f"<section><h2>{esc(account)}</h2>{summary}"
-        + "".join(f"<p class='note'>{esc(n)}</p>" for n in notes)
-        + f"<div class='charts'>{figures}</div>"
-        + _changes_table(changes, len(snaps))
-        + "</section>"
+        f"from {_number(first[name], percent)} on {first['snapshot_date']} to "
+        f"{_number(last[name], percent)} on {last['snapshot_date']}"
     )
 
 
-def _person(row: dict) -> str:
-    name = esc(row["full_name"] or "(no name)")
-    url = row["profile_url"] or ""
+def audience_chart(snaps: list[dict]) -> Chart:
+    """Followers and connections, each on an axis of its own that shows its change."""
+    dates = [r["snapshot_date"] for r in snaps]
+    figure, axes = _figure(1, 2)
+    for ax, name, colour in zip(axes[0], ("followers", "connections"), (BLUE, ORANGE), strict=True):
+        values = _values(snaps, name)
+        ax.set_title(name.capitalize())
+        if all(math.isnan(v) for v in values):
+            _unknown(ax, "no follower list" if name == "followers" else "unknown")
+        ax.plot(dates, values, marker="o", markersize=4, color=colour)
+        _dates_axis(ax)
+        _count_axis(ax)
+    alt = (
+        f"Followers {_first_last(snaps, 'followers')}; connections "
+        f"{_first_last(snaps, 'connections')}."
+    )
+    return _svg(figure, "Followers and connections", alt)
+
+
+def churn_chart(snaps: list[dict]) -> Chart:
+    """New (up) and lost (down) followers and connections at each snapshot."""
+    import matplotlib.dates as mdates
+
+    dates = [r["snapshot_date"] for r in snaps]
+    gaps = [(b - a).days for a, b in itertools.pairwise(dates)] or [7]
+    width = max(0.8, min(gaps) * 0.35)
+    figure, axes = _figure(1, 2)
+    parts = []
+    for ax, what in zip(axes[0], ("followers", "connections"), strict=True):
+        new = _values(snaps, f"new_{what}")
+        lost = [-v for v in _values(snaps, f"lost_{what}")]
+        positions = mdates.date2num(dates)
+        ax.bar(positions - width / 2, new, width, color=GREEN, label="new")
+        ax.bar(positions + width / 2, lost, width, color=VERMILLION, label="lost")
+        ax.axhline(0, color="#555", linewidth=0.8)
+        ax.set_title(f"{what.capitalize()}: new and lost")
+        ax.xaxis_date()
+        # Labels at snapshots (at most four, the latest always), not at calendar days.
+        stride = math.ceil(len(dates) / 4)
+        shown = sorted(set(dates[::stride]) | {dates[-1]})
+        ax.set_xticks(mdates.date2num(shown))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        ax.grid(axis="x", visible=False)
+        ax.margins(x=0.12)  # the first label clear of the value axis
+        _count_axis(ax)
+        if all(math.isnan(v) for v in new):
+            _unknown(ax, "unknown (needs two snapshots)")
+        last = snaps[-1]
+        parts.append(
+            f"{what}: {_number(last[f'new_{what}'])} new and {_number(last[f'lost_{what}'])} lost"
+        )
+    # Below the panels, where no bar can be under it.
+    figure.legend(
+        handles=axes[0][0].containers, labels=["new", "lost"], loc="outside lower center", ncols=2
+    )
+    alt = f"At the latest snapshot, {snaps[-1]['snapshot_date']}: " + "; ".join(parts) + "."
+    return _svg(figure, "New and lost per snapshot", alt)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def growth_chart(growth: list[dict]) -> Chart:
+    """Today's connections by the month they connected: the running total and each month."""
+    months = [r["month"] for r in growth]
+    figure, axes = _figure(1, 2)
+    total, added = axes[0]
+    total.plot(months, [r["connections_total"] for r in growth], color=BLUE)
+    total.set_title("Connections, cumulative")
+    # One filled step outline for all months rather than a bar each: years of months are
+    # hundreds of bars, which cost seconds to lay out and kilobytes each in the SVG.
+    import matplotlib.dates as mdates
+
+    edges = [*months, _next_month(months[-1])]
+    added.stairs(
+        [r["connections_added"] for r in growth],
+        mdates.date2num(edges),
+        fill=True,
+        color=ORANGE,
+    )
+    added.xaxis_date()
+    added.set_title("Connections added per month")
+    for ax in (total, added):
+        _dates_axis(ax)
+        _count_axis(ax)
+    busiest = max(growth, key=lambda r: r["connections_added"])
+    alt = (
+        f"From {months[0]:%B %Y} to {months[-1]:%B %Y} the network you have today grew to "
+        f"{growth[-1]['connections_total']:,} connections; the most added in one month: "
+        f"{busiest['connections_added']:,} in {busiest['month']:%B %Y}. People who left are "
+        "in no export, so they are not counted."
+    )
+    return _svg(figure, "Network growth by month, back to the first connection", alt)
+
+
+def relevance_chart(snaps: list[dict]) -> Chart:
+    """The three relevance rates, each in a panel of its own: none can hide another."""
+    dates = [r["snapshot_date"] for r in snaps]
+    series = (
+        ("relevance_rate", "Connections", BLUE),
+        ("follower_relevance_rate", "Followers", ORANGE),
+        ("recent_relevance_rate", "Recent (90 days)", GREEN),
+    )
+    figure, axes = _figure(1, 3, height=2.4)
+    for ax, (name, title, colour) in zip(axes[0], series, strict=True):
+        values = _values(snaps, name)
+        ax.set_title(title, fontsize=9)
+        if all(math.isnan(v) for v in values):
+            _unknown(ax, "unknown")
+        ax.plot(dates, values, marker="o", markersize=4, color=colour)
+        _dates_axis(ax)
+        _count_axis(ax, percent=True)
+    alt = "Share matching the ICP: " + "; ".join(
+        f"{title.lower()} {_first_last(snaps, name, percent=True)}" for name, title, _ in series
+    )
+    alt = alt.replace("recent (90 days)", "connections of the last 90 days")
+    return _svg(figure, "Relevance rates (share matching the ICP)", alt + ".")
+
+
+def _short(text: str, size: int = 28) -> str:
+    return text if len(text) <= size else text[: size - 1] + "\u2026"
+
+
+def composition_chart(rows: list[dict]) -> Chart:
+    """Top companies (connections, relevant ones beside them) and seniority buckets."""
+    companies = [r for r in rows if r["dimension"] == "company"][:TOP_COMPANIES]
+    buckets = {r["value"]: r for r in rows if r["dimension"] == "seniority"}
+    seniority = [buckets[name] for name in SENIORITY if name in buckets]
+    figure, axes = _figure(1, 2, height=3.2)
+    left, right = axes[0]
+    bar = 0.4
+    if companies:
+        places = range(len(companies))
+        left.barh(
+            [p - bar / 2 for p in places],
+            [r["connections"] for r in companies],
+            bar,
+            color=BLUE,
+            label="connections",
+        )
+        left.barh(
+            [p + bar / 2 for p in places],
+            [r["relevant_connections"] for r in companies],
+            bar,
+            color=GREEN,
+            label="relevant",
+        )
+        left.set_yticks(list(places), [_short(r["value"]) for r in companies])
+        left.invert_yaxis()
+    else:
+        _unknown(left, "no companies")
+    left.set_title(f"Top {len(companies)} companies")
+    places = range(len(seniority))
+    right.barh(
+        [p - bar / 2 for p in places],
+        [r["connections"] for r in seniority],
+        bar,
+        color=BLUE,
+        label="connections",
+    )
+    right.barh(
+        [p + bar / 2 for p in places],
+        [r["followers"] or 0 for r in seniority],
+        bar,
+        color=ORANGE,
+        label="followers",
+    )
+    right.set_yticks(list(places), [r["value"] for r in seniority])
+    right.invert_yaxis()
+    right.set_title("Seniority")
+    # One legend below both panels, where no bar can be under it.
+    handles = [*right.containers, *left.containers[1:2]]
+    labels = ["connections", "followers", "relevant connections"][: len(handles)]
+    figure.legend(handles=handles, labels=labels, loc="outside lower center", ncols=3)
+    for ax in (left, right):
+        ax.grid(axis="y", visible=False)
+        _count_axis(ax, axis="x")
+    alt = (
+        "Top companies by connections: "
+        + (", ".join(f"{r['value']} {r['connections']}" for r in companies) or "none")
+        + ". Seniority (connections / followers): "
+        + ", ".join(
+            f"{r['value']} {r['connections']} / {_number(r['followers'])}" for r in seniority
+        )
+        + "."
+    )
+    return _svg(figure, "What the network is made of", alt)
+
+
+def team_chart(reach: dict) -> Chart:
+    """Unique people against the sum over accounts: what the overlap costs the team."""
+    figure, axes = _figure(1, 1, height=2.4)
+    ax = axes[0][0]
+    groups = [("Followers", "followers_sum", "unique_followers")]
+    groups.append(("Connections", "connections_sum", "unique_connections"))
+    places = range(len(groups))
+    bar = 0.38
+    sums = [reach[s] or 0 for _, s, _ in groups]
+    uniques = [reach[u] or 0 for _, _, u in groups]
+    drawn = ax.barh([p - bar / 2 for p in places], sums, bar, color=GREY, label="sum of accounts")
+    ax.bar_label(drawn, labels=[_number(reach[s]) for _, s, _ in groups], padding=3, fontsize=8)
+    drawn = ax.barh([p + bar / 2 for p in places], uniques, bar, color=BLUE, label="unique people")
+    ax.bar_label(drawn, labels=[_number(reach[u]) for _, _, u in groups], padding=3, fontsize=8)
+    ax.set_yticks(list(places), [name for name, _, _ in groups])
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.margins(x=0.15)
+    _count_axis(ax, axis="x")
+    figure.legend(loc="outside lower center", ncols=2)
+    alt = (
+        f"Followers: {_number(reach['followers_sum'])} summed over the accounts with a "
+        f"follower list, {_number(reach['unique_followers'])} unique; connections: "
+        f"{_number(reach['connections_sum'])} summed, {_number(reach['unique_connections'])} "
+        f"unique; {_number(reach['unique_people'])} people in all."
+    )
+    return _svg(figure, "Team audience: unique people against the sum", alt)
+
+
+# ---- the page -------------------------------------------------------------------------------
+
+
+def _change(last: dict, previous: dict | None, name: str, percent: bool = False) -> str | None:
+    """The change of a figure since the previous snapshot, signed, or None if unknown."""
+    if previous is None or last[name] is None or previous[name] is None:
+        return None
+    delta = last[name] - previous[name]
+    if percent:
+        return f"{delta * 100:+.1f} pts"
+    return f"{delta:+,}"
+
+
+def _tiles(snaps: list[dict]) -> list[dict]:
+    last = snaps[-1]
+    previous = snaps[-2] if len(snaps) > 1 else None
+    weeks = last["weeks_to_cap_at_acceptance"]
+    tiles = [
+        {"label": "followers", "value": _number(last["followers"]),
+         "change": _change(last, previous, "followers")},
+        {"label": "connections", "value": _number(last["connections"]),
+         "change": _change(last, previous, "connections")},
+        {"label": "active in 90 days", "value": _number(last["active_conversations_90d"]),
+         "change": _change(last, previous, "active_conversations_90d")},
+        {"label": "relevance", "value": _number(last["relevance_rate"], percent=True),
+         "change": _change(last, previous, "relevance_rate", percent=True)},
+        {"label": "headroom", "value": _number(last["connection_headroom"]),
+         "change": _change(last, previous, "connection_headroom"),
+         "note": None if weeks is None else f"{weeks:,.0f} weeks to the cap at your acceptance"},
+    ]  # fmt: skip
+    return [{"note": None} | tile for tile in tiles]
+
+
+def _link(url: str | None) -> str | None:
     # Only web links: a crafted `javascript:` URL in an export must not become clickable.
-    if url.startswith(("https://", "http://")):
-        return f'<a href="{esc(url)}" rel="noreferrer">{name}</a>'
-    return name
+    return url if url and url.startswith(("https://", "http://")) else None
 
 
-def _changes_table(changes: list[dict], snapshots: int) -> str:
-    if snapshots < 2:
-        return "<p class='note'>One snapshot so far: changes show from the second one on.</p>"
-    if not changes:
-        return "<p class='note'>No relevant person arrived or left at the latest snapshot.</p>"
-    shown = changes[:CHANGES_PER_ACCOUNT]
-    head = (
-        f"<h3>Latest changes: relevant people, since {changes[0]['since'].isoformat()}</h3>"
-        "<table><thead><tr><th>change</th><th>name</th><th>company</th><th>position</th>"
-        "<th>before</th><th>now</th><th>score</th></tr></thead><tbody>"
-    )
-    body = "".join(
-        f"<tr class='{esc(r['change'])}'><td>{esc(r['change'])}</td><td>{_person(r)}</td>"
-        f"<td>{esc(r['company'])}</td><td>{esc(r['position'])}</td>"
-        f"<td>{esc(r['relationship_before'] or MISSING)}</td>"
-        f"<td>{esc(r['relationship_now'] or MISSING)}</td>"
-        f"<td>{r['relevance_score']:.2f}</td></tr>"
-        for r in shown
-    )
-    more = (
-        f"<p class='note'>{len(changes) - len(shown)} more: "
-        "<code>lnw sql</code> on analytics.relationship_history lists them all.</p>"
-        if len(changes) > len(shown)
-        else ""
-    )
-    return head + body + "</tbody></table>" + more
+def _people(rows: list[dict]) -> list[dict]:
+    return [row | {"link": _link(row.get("profile_url"))} for row in rows]
 
 
-STYLE = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#1a1a1a}
-h1{margin:0 0 .25rem}h2{border-top:1px solid #ccc;padding-top:1rem}
-.charts{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0}
-figcaption{font-weight:600;margin-bottom:.25rem}
-svg.chart{background:#fafafa;border:1px solid #e4e4e4;max-width:100%;height:auto}
-.grid{stroke:#e0e0e0}.tick{font-size:10px;fill:#555}.legend{font-size:11px;fill:#333}
-table{border-collapse:collapse;margin-top:.5rem}td,th{padding:.2rem .6rem;text-align:left;
-border-bottom:1px solid #eee}tr.lost td:first-child{color:#D55E00}
-tr.new td:first-child{color:#009E73}.note,.meta{color:#555}.kpis b{font-size:1.05em}
-"""
+def _account(account: str, data: dict) -> dict:
+    snaps = data["snapshots"][account]
+    charts = [audience_chart(snaps), churn_chart(snaps)]
+    growth = data["growth"].get(account)
+    if growth:
+        charts.append(growth_chart(growth))
+    charts.append(relevance_chart(snaps))
+    composition = data["composition"].get(account)
+    if composition:
+        charts.append(composition_chart(composition))
+    lists = {
+        name: _people(data[name].get(account, []))
+        for name in ("reengage", "stale", "candidates", "job_changes")
+    }
+    return {
+        "name": account,
+        "latest": snaps[-1]["snapshot_date"],
+        "previous": snaps[-2]["snapshot_date"] if len(snaps) > 1 else None,
+        "tiles": _tiles(snaps),
+        "charts": charts,
+        "lists": lists,
+        "listed": {name: rows[0]["listed"] if rows else 0 for name, rows in lists.items()
+                   if name != "job_changes"},
+    }  # fmt: skip
 
 
-def render_report(published: Path, icp_file: Path | None = None) -> str:
+def render_report(published: Path) -> str:
     """The whole report as one HTML string, from the published warehouse copy."""
     if not published.exists():
         raise ReportError(
@@ -417,40 +548,64 @@ def render_report(published: Path, icp_file: Path | None = None) -> str:
         )
     con = duckdb.connect(str(published), read_only=True)
     try:
-        snapshots = _snapshots(con)
-        changes = latest_changes(con, icp_file)
+        data = _data(con)
     finally:
         con.close()
-    if not snapshots:
+    if not data["snapshots"]:
         raise ReportError(
             f"the warehouse {published} has no snapshot with metrics yet: drop exports into "
             "the inbox and run `lnw run`"
         )
-    by_account: dict[str, list[dict]] = {}
-    for row in changes:
-        by_account.setdefault(row["account"], []).append(row)
-    sections = "".join(
-        _account_section(account, snaps, by_account.get(account, []))
-        for account, snaps in snapshots.items()
-    )
-    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    import matplotlib
+
+    # Styles apply to what is created inside the context: the figures, not only their saving.
+    with matplotlib.rc_context(_RC), warnings.catch_warnings():
+        # Names in scripts the default font lacks: the SVG keeps them as text, and the
+        # browser draws them with its own fonts.
+        warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
+        accounts = [_account(account, data) for account in data["snapshots"]]
+        team = None
+        if len(accounts) > 1 and data["team_reach"]:
+            reach = data["team_reach"][0]
+            team = {
+                "reach": reach,
+                "chart": team_chart(reach),
+                "shared": _people(data["team_overlap"]),
+                "listed": data["team_overlap"][0]["listed"] if data["team_overlap"] else 0,
+            }
     return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        # Nothing may be fetched or run: the report is data at rest, safe to mail around.
-        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'\">"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>LinkedIn network report</title><style>{STYLE}</style></head><body>"
-        "<h1>LinkedIn network report</h1>"
-        f"<p class='meta'>{len(snapshots)} account(s), generated {generated} from "
-        f"{esc(published)}. Hover a point or bar for its value.</p>"
-        f"{sections}</body></html>"
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            accounts=accounts,
+            team=team,
+            published=str(published),
+            generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            top=TOP_PEOPLE,
+            missing=MISSING,
+        )
     )
 
 
-def write_report(home: Home, out: Path | None = None, icp: str | None = None) -> Path:
+def _environment():
+    import jinja2
+    import markupsafe
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    # The one string not escaped: SVG that matplotlib wrote, which escapes the data's text.
+    environment.filters["svg"] = lambda chart: markupsafe.Markup(chart.svg)
+    return environment
+
+
+def write_report(home: Home, out: Path | None = None) -> Path:
     target = (out or home.root / "report.html").expanduser().resolve()
-    page = render_report(home.published, icp_path(home, icp))
+    page = render_report(home.published)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(target.name + ".tmp")
     temporary.write_text(page, encoding="utf-8")

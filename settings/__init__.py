@@ -23,6 +23,7 @@ CARRY_ENV = "LNW_CARRY_DAYS"
 MAX_LOSS_ENV = "LNW_MAX_LOSS"
 ACCEPT_ENV = "LNW_ACCEPT_PARTIAL"
 INVITATIONS_ENV = "LNW_WEEKLY_INVITATIONS"
+STALE_INVITATIONS_ENV = "LNW_STALE_INVITATION_DAYS"
 SENSOR_ENV = "LNW_SENSOR_INTERVAL"
 CRON_ENV = "LNW_REFRESH_CRON"
 EXECUTOR_ENV = "LNW_EXECUTOR"
@@ -38,6 +39,7 @@ DEFAULT_MAX_FILE_MB = 1024
 DEFAULT_CARRY_DAYS = 35
 DEFAULT_MAX_LOSS = 0.20
 DEFAULT_WEEKLY_INVITATIONS = 100
+DEFAULT_STALE_INVITATION_DAYS = 21
 DEFAULT_SENSOR_INTERVAL = 60
 DEFAULT_REFRESH_CRON = "0 6 * * 1"
 EXECUTORS = ("multiprocess", "celery", "k8s")
@@ -104,6 +106,18 @@ def weekly_invitations(env: Mapping[str, str] | None = None) -> int:
         DEFAULT_WEEKLY_INVITATIONS,
         1,
         "a whole number of invitations, 1 or more",
+        env,
+    )
+
+
+def stale_invitation_days(env: Mapping[str, str] | None = None) -> int:
+    """How many days an outbound invitation may wait before analytics.stale_invitations lists
+    it: ``LNW_STALE_INVITATION_DAYS``, else 21."""
+    return _integer(
+        STALE_INVITATIONS_ENV,
+        DEFAULT_STALE_INVITATION_DAYS,
+        1,
+        "a whole number of days, 1 or more",
         env,
     )
 
@@ -257,6 +271,7 @@ def check_environment(env: Mapping[str, str] | None = None) -> None:
     max_file_bytes(env)
     carry_days(env)
     weekly_invitations(env)
+    stale_invitation_days(env)
     sensor_interval(env)
     max_loss(env=env)
     refresh_cron(env)

@@ -30,6 +30,8 @@ class IdealCustomerProfile:
     include_companies: tuple[str, ...] = ()
     weights: dict[str, float] = field(default_factory=dict)
     threshold: float = DEFAULT_THRESHOLD
+    # The include_companies entries as written (trimmed): the names the target lists show.
+    target_companies: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], source: str = "ICP file") -> IdealCustomerProfile:
@@ -59,6 +61,9 @@ class IdealCustomerProfile:
             include_companies=keywords("include_companies"),
             weights={str(k).strip().lower(): float(v) for k, v in weights.items()},
             threshold=float(threshold),
+            target_companies=tuple(
+                dict.fromkeys(v.strip() for v in data.get("include_companies") or [] if v.strip())
+            ),
         )
         if not (profile.include_titles or profile.weights or profile.include_companies):
             raise ValueError(f"{source}: include_titles, weights or include_companies is needed")
@@ -86,6 +91,30 @@ def _keyword_pattern(keyword: str) -> str:
     start = r"\b" if re.match(r"\w", keyword) else ""
     end = r"\b" if re.search(r"\w$", keyword) else ""
     return f"{start}{pl.escape_regex(keyword)}{end}"
+
+
+# What a word character is for Polars' regex engine (Unicode \w), spelled for RE2, DuckDB's
+# engine, whose \b knows ASCII letters only: "ller" must not match "Müller" in either.
+_WORD = r"\pL\pM\p{Nd}\p{Pc}"
+
+
+def sql_keyword_pattern(keyword: str) -> str:
+    """The keyword as a case-insensitive RE2 pattern for DuckDB's `regexp_matches`, matching
+    where `_keyword_pattern` matches in Polars: whole words only, in any case."""
+    start = f"(?:^|[^{_WORD}])" if re.match(r"\w", keyword) else ""
+    end = f"(?:$|[^{_WORD}])" if re.search(r"\w$", keyword) else ""
+    return f"(?i){start}{pl.escape_regex(keyword)}{end}"
+
+
+def target_company_rows(icp: IdealCustomerProfile) -> pl.DataFrame:
+    """marts.target_companies: each target company as written, and its SQL pattern."""
+    return pl.DataFrame(
+        {
+            "target_company": list(icp.target_companies),
+            "pattern": [sql_keyword_pattern(c.lower()) for c in icp.target_companies],
+        },
+        schema={"target_company": pl.String, "pattern": pl.String},
+    )
 
 
 def _matches(text: pl.Expr, keyword: str) -> pl.Expr:

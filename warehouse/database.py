@@ -22,9 +22,9 @@ HERE = Path(__file__).parent
 MIGRATIONS = HERE / "migrations"
 SQL = HERE / "sql"
 _PARAM = re.compile(r"\$([a-z_]+)")
-# SQL files applied after the migrations, in this order: the public contract views, then the
-# history views built on them.
-VIEW_FILES = ("views", "history_views")
+# SQL files applied after the migrations, in this order: the public contract views, the
+# history views built on them, then the lists of people to act on.
+VIEW_FILES = ("views", "history_views", "action_views")
 # Depth of open `transaction()` blocks per connection, so that a block inside another joins it.
 _OPEN_TRANSACTIONS: dict[int, int] = {}
 _crash_points_passed = 0
@@ -198,6 +198,7 @@ READER_TABLES = (
     "marts.messaging_capacity",
     "marts.network_relevance",
     "marts.settings",
+    "marts.target_companies",
 )
 READER_LATEST_SNAPSHOT_TABLES = ("core.relationship_snapshots", "marts.contact_relevance")
 READER_COPY = "reader_copy"

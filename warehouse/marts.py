@@ -123,8 +123,10 @@ def write_marts(
     tables: dict[str, pl.DataFrame],
     contact_relevance: dict[str, pl.DataFrame],
     new_settings: dict[str, str],
+    target_companies: pl.DataFrame | None = None,
 ) -> None:
-    """Replace the metrics of ``snapshots`` and the latest per-contact relevance, atomically."""
+    """Replace the metrics of ``snapshots``, the latest per-contact relevance, the settings
+    and the ICP's target companies, atomically."""
     keys = pl.DataFrame(
         {"account": [a for a, _ in snapshots], "snapshot_date": [d for _, d in snapshots]},
         schema={"account": pl.String, "snapshot_date": pl.Date},
@@ -148,6 +150,9 @@ def write_marts(
         for account, frame in contact_relevance.items():
             con.execute("DELETE FROM marts.contact_relevance WHERE account = ?", [account])
             insert_frame(con, "marts.contact_relevance", frame)
+        if target_companies is not None:
+            con.execute("DELETE FROM marts.target_companies")
+            insert_frame(con, "marts.target_companies", target_companies)
         con.execute("DELETE FROM marts.settings")
         for name, value in sorted(new_settings.items()):
             con.execute("INSERT INTO marts.settings VALUES (?, ?)", [name, value])

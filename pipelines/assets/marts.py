@@ -17,7 +17,7 @@ from pipelines.assets.metadata import (
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
 from quality.data_docs import DATA_DOCS_SITE, VALIDATION_RESULTS, build_site
 from transforms import metrics
-from transforms.relevance import IdealCustomerProfile, score_relevance
+from transforms.relevance import IdealCustomerProfile, score_relevance, target_company_rows
 from warehouse.catalog import public_views
 from warehouse.database import publish_read_copy
 from warehouse.history import read_relationship_snapshot
@@ -43,6 +43,13 @@ PREVIEW_ORDER = {
     "current_relationships": "account, relevance_score DESC NULLS LAST, full_name",
     "relationship_history": "account, valid_from DESC, person_key",
     "relationship_events": "account, event_date DESC, person_key, event",
+    "network_growth": "account, month DESC",
+    "reengage": "account, relevance_score DESC, last_conversation_on NULLS FIRST, full_name",
+    "stale_invitations": "account, days_pending DESC, full_name",
+    "invite_candidates": "account, relevance_score DESC, full_name",
+    "network_composition": "account, dimension, connections DESC, value",
+    "target_company_contacts": "account, target_company, left_on NULLS FIRST, full_name",
+    "team_overlap": "len(accounts) DESC, full_name",
 }
 MART_DESCRIPTIONS = {
     "reach": "Followers, connections, class counts, audience and change since the previous "
@@ -55,9 +62,19 @@ MART_DESCRIPTIONS = {
 }
 
 
-def wanted_settings(icp: IdealCustomerProfile, weekly_invitations: int) -> dict[str, str]:
-    """What the marts depend on besides the snapshots: a change recomputes every snapshot."""
-    return {"icp": icp.fingerprint, "weekly_invitations": str(weekly_invitations)}
+def wanted_settings(
+    icp: IdealCustomerProfile, weekly_invitations: int, stale_invitation_days: int
+) -> dict[str, str]:
+    """What the marts and views depend on besides the snapshots: a change recomputes every
+    snapshot and publishes the views again. The stale-invitation threshold and the target
+    companies as written are read by the views themselves (analytics.stale_invitations,
+    analytics.target_company_contacts)."""
+    return {
+        "icp": icp.fingerprint,
+        "weekly_invitations": str(weekly_invitations),
+        "stale_invitation_days": str(stale_invitation_days),
+        "target_companies": "\n".join(icp.target_companies),
+    }
 
 
 def marts_settings_changed(lnw: LnwSettings) -> bool:
@@ -69,7 +86,9 @@ def marts_settings_changed(lnw: LnwSettings) -> bool:
     except ValueError:
         return True
     with lnw.warehouse() as con:
-        return settings(con) != wanted_settings(icp, lnw.invitation_budget)
+        return settings(con) != wanted_settings(
+            icp, lnw.invitation_budget, lnw.stale_invitation_days
+        )
 
 
 def snapshot_metrics(
@@ -121,7 +140,7 @@ def marts(context: dg.AssetExecutionContext, lnw: LnwSettings):
     later ones of its account, whose changes and acceptance rates look back at it), or of all
     snapshots when the ICP or the invitation budget changed."""
     icp, icp_file = lnw.profile()
-    wanted = wanted_settings(icp, lnw.invitation_budget)
+    wanted = wanted_settings(icp, lnw.invitation_budget, lnw.stale_invitation_days)
     with lnw.warehouse() as con:
         stale = stale_snapshots(con, wanted)
         latest = latest_snapshot_dates(con)
@@ -152,7 +171,7 @@ def marts(context: dg.AssetExecutionContext, lnw: LnwSettings):
                 rows["relevance"], schema=metrics.RELEVANCE_SCHEMA
             ),
         }
-        write_marts(con, stale, tables, contacts, wanted)
+        write_marts(con, stale, tables, contacts, wanted, target_company_rows(icp))
         totals = {
             name: con.execute(f"SELECT count(*) FROM marts.{name}").fetchall()[0][0]
             for name in MART_KEYS
@@ -216,7 +235,13 @@ def analytics_views(context: dg.AssetExecutionContext, lnw: LnwSettings):
                 continue
             columns = {c.name for c in relation.columns}
             dated = "snapshot_date" in columns
-            rows, accounts, latest = per_account_counts(con, relation.name, dated=dated)
+            if "account" in columns:
+                rows, accounts, latest = per_account_counts(con, relation.name, dated=dated)
+            else:  # the team views: one row per person or for all accounts
+                rows = con.execute(f"SELECT count(*) FROM {relation.name}").fetchall()[0][0]
+                accounts = con.execute(
+                    "SELECT count(DISTINCT account) FROM core.snapshots"
+                ).fetchall()[0][0]
             order = PREVIEW_ORDER.get(name, "account, snapshot_date DESC" if dated else "ALL")
             described[name] |= {
                 "rows": rows,

@@ -10,7 +10,14 @@ REPORT_VIEWS = (
     "messaging_capacity",
     "network_relevance",
     "current_relationships",
-    "relationship_history",
+    "relationship_events",
+    "network_growth",
+    "network_composition",
+    "reengage",
+    "stale_invitations",
+    "invite_candidates",
+    "team_reach",
+    "team_overlap",
 )
 
 
@@ -21,13 +28,14 @@ REPORT_VIEWS = (
     kinds={"html"},
 )
 def report(context: dg.AssetExecutionContext, lnw: LnwSettings):
-    """`<home>/report.html`: charts of reach, capacity and relevance per account and the
-    latest relevant arrivals and departures; one file that works offline (`lnw report`)."""
+    """`<home>/report.html`: per account, headline figures and their change, new and lost
+    people, growth, relevance and composition charts and the lists of people to act on; a team
+    section with two or more accounts; one file that works offline (`lnw report`)."""
     # Imported here: the report module is only needed when this step runs.
     from report.render import ReportError, write_report
 
     try:
-        path = write_report(lnw.paths, icp=lnw.icp or None)
+        path = write_report(lnw.paths)
     except ReportError as exc:
         # An empty warehouse is a state, not a failure: the next load brings data.
         context.log.info(f"no report yet: {exc}")

@@ -1,7 +1,9 @@
-"""`lnw report`: an offline HTML page whose charts and changes come from the published views."""
+"""`lnw report`: an offline HTML page of charts and lists of people, from the published views."""
 
 import datetime as dt
+import json
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -70,18 +72,47 @@ class Page(HTMLParser):
             self.cells[-1] += data
 
 
-def test_the_report_has_four_charts_per_account_and_no_outside_resources(reported):
+def sections(page: str) -> dict[str, str]:
+    """Each section's HTML by its heading."""
+    found = re.findall(r"<section[^>]*>\s*<h2>(.*?)</h2>(.*?)</section>", page, flags=re.DOTALL)
+    return {title: body for title, body in found}
+
+
+def test_each_account_and_the_team_have_a_section_of_titled_charts(reported):
     _, page = reported
     parsed = Page()
     parsed.feed(page)
-    assert parsed.tags.count("svg") == 8
-    for title in ("followers and connections", "relationship classes", "relevance rates"):
-        assert f"me: {title}" in page and f"agency: {title}" in page
-    assert "active vs dormant connections" in page
+    assert list(sections(page)) == ["agency", "me", "The team"]
+    me = sections(page)["me"]
+    for title in (
+        "Followers and connections",
+        "New and lost per snapshot",
+        "Network growth by month, back to the first connection",
+        "Relevance rates (share matching the ICP)",
+        "What the network is made of",
+    ):
+        assert f"<figcaption>{title}</figcaption>" in me
+    assert "Team audience: unique people against the sum" in sections(page)["The team"]
+    # Every chart has a title and a text alternative, also for assistive technology.
+    figures = re.findall(r"<figure>(.*?)</figure>", page, flags=re.DOTALL)
+    assert len(figures) == 11
+    for figure in figures:
+        assert re.search(r"<figcaption>.+</figcaption>", figure)
+        assert re.search(r'<svg class="chart" role="img" aria-label="[^"]{20,}"', figure)
+        assert re.search(r'<p class="alt">.{20,}</p>', figure, flags=re.DOTALL)
+
+
+def test_the_page_fetches_nothing_and_runs_nothing(reported):
+    _, page = reported
+    parsed = Page()
+    parsed.feed(page)
     assert "script" not in parsed.tags and "img" not in parsed.tags and "link" not in parsed.tags
-    links = re.findall(r"""href=["']([^"']*)""", page)
+    links = re.findall(r"""href=["']([^"'#][^"']*)""", page)
     assert links and all(link.startswith("https://www.linkedin.com/in/") for link in links)
     assert "default-src 'none'" in page
+    # References inside the page only (the charts' clip paths), no font to load.
+    assert "@font-face" not in page
+    assert set(re.findall(r"url\((.)", page)) <= {"#"}
 
 
 def test_names_from_the_data_render_as_text(reported):
@@ -93,23 +124,7 @@ def test_names_from_the_data_render_as_text(reported):
     assert HOSTILE_HEADLINE in parsed.cells
 
 
-def test_the_changes_table_lists_relevant_arrivals_and_departures(reported):
-    _, page = reported
-    parsed = Page()
-    parsed.feed(page)
-    me = page[page.index("<h2>me</h2>") :]
-    assert "Latest changes: relevant people, since 2026-10-30" in me
-    assert "Gone Founder" in parsed.cells
-    gone = parsed.cells.index("Gone Founder")
-    assert parsed.cells[gone - 1] == "lost"
-    assert parsed.cells[gone + 3 : gone + 5] == ["follower_only", "\u2013"]
-    hostile = parsed.cells.index(f"{HOSTILE_NAME} </svg>")
-    assert parsed.cells[hostile - 1] == "new"
-    # Only relevant people: a marketing intern or a data analyst never shows as a change.
-    assert not any("Intern" in cell for cell in parsed.cells)
-
-
-def test_the_kpis_match_the_published_views(reported, capsys):
+def test_the_tiles_match_the_published_views(reported, capsys):
     home, page = reported
     capsys.readouterr()
     run_lnw(
@@ -118,8 +133,34 @@ def test_the_kpis_match_the_published_views(reported, capsys):
         "where account = 'me' order by snapshot_date desc limit 1",
     )  # fmt: skip
     followers, connections = capsys.readouterr().out.splitlines()[1].split(",")
-    me = page[page.index("<h2>me</h2>") :]
-    assert f"<b>{int(followers):,}</b> followers, <b>{int(connections):,}</b> connections" in me
+    me = sections(page)["me"]
+    assert f'<div class="value">{int(followers):,}</div>' in me
+    assert f'<div class="value">{int(connections):,}</div>' in me
+
+
+def names_in(html: str, list_id: str) -> list[str]:
+    block = re.search(rf'<div class="list" id="{list_id}">(.*?)</div>', html, flags=re.DOTALL)
+    assert block, list_id
+    return [unescape(n) for n in re.findall(r'rel="noreferrer">(.*?)</a>', block.group(1))]
+
+
+def test_the_action_lists_are_the_top_of_the_views(reported, capsys):
+    home, page = reported
+    me = sections(page)["me"]
+    index = list(sections(page)).index("me") + 1
+    for list_id, query in (
+        ("reengage", "select full_name from analytics.reengage where account = 'me' "
+         "order by relevance_score desc, last_conversation_on nulls first, full_name limit 15"),
+        ("stale", "select full_name from analytics.stale_invitations where account = 'me' "
+         "order by days_pending desc, full_name limit 15"),
+        ("candidates", "select full_name from analytics.invite_candidates where account = 'me' "
+         "order by relevance_score desc, full_name limit 15"),
+    ):  # fmt: skip
+        capsys.readouterr()
+        assert run_lnw(home, "sql", "--format", "json", query) == 0
+        expected = [r["full_name"] for r in json.loads(capsys.readouterr().out)]
+        assert expected, list_id
+        assert names_in(me, f"{list_id}-{index}") == expected
 
 
 def test_a_report_before_any_run_says_what_to_do(tmp_path, capsys):
@@ -129,11 +170,30 @@ def test_a_report_before_any_run_says_what_to_do(tmp_path, capsys):
     assert not (home.root / "report.html").exists()
 
 
+# Text boxes of one chart that overlap by more than this (CSS pixels) collide.
+OVERLAP = 1.0
+TEXT_BOXES = """svg => [...svg.querySelectorAll('text')].map(t => {
+    const r = t.getBoundingClientRect();
+    return [t.textContent, r.left, r.top, r.right, r.bottom];
+}).filter(b => b[0].trim() && b[3] > b[1])"""
+
+
+def collisions(boxes: list) -> list[tuple[str, str]]:
+    found = []
+    for i, (a, l1, t1, r1, b1) in enumerate(boxes):
+        for b, l2, t2, r2, b2 in boxes[i + 1 :]:
+            if min(r1, r2) - max(l1, l2) > OVERLAP and min(b1, b2) - max(t1, t2) > OVERLAP:
+                found.append((a, b))
+    return found
+
+
 @browser_test
 @needs_chromium
 def test_the_report_renders_in_chromium_offline_without_errors(reported, tmp_path):
     home, _ = reported
     report = home.root / "out" / "network.html"
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
     with headless_page() as page:
         requests, problems = [], []
         page.on("request", lambda request: requests.append(request.url))
@@ -142,35 +202,49 @@ def test_the_report_renders_in_chromium_offline_without_errors(reported, tmp_pat
         page.on("dialog", lambda dialog: problems.append(f"dialog: {dialog.message}"))
         page.goto(report.as_uri(), wait_until="load")
         charts = page.locator("svg.chart")
-        assert charts.count() == 8
+        assert charts.count() == 11
         for index in range(charts.count()):
-            box = charts.nth(index).bounding_box()
+            chart = charts.nth(index)
+            box = chart.bounding_box()
             assert box and box["width"] > 300 and box["height"] > 100
-        # Drawn marks, not empty frames: lines, points and bars made it into the DOM.
-        assert page.locator("svg.chart polyline").count() >= 4
-        assert page.locator("svg.chart rect[height]").count() > 20
+            # No label, title, tick or legend text runs into another.
+            assert collisions(chart.evaluate(TEXT_BOXES)) == [], chart.get_attribute("aria-label")
+        # Drawn marks, not empty frames.
+        assert page.locator("svg.chart path").count() > 50
         assert page.get_by_text(f"{HOSTILE_NAME} </svg>").count() == 1
-        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        for index, section in enumerate(page.locator("section").all()):
+            section.screenshot(path=str(shots / f"section-{index}.png"))
     assert requests == [report.as_uri()]
     assert problems == []
+    assert len(list(shots.glob("*.png"))) == 3
 
 
-def test_charts_handle_one_snapshot_gaps_and_zeros():
+def test_charts_handle_one_snapshot_gaps_and_unknowns():
     import xml.etree.ElementTree as ET
 
-    from report.render import Series, line_chart, stacked_bars
+    import matplotlib
 
-    one = [dt.date(2026, 10, 2)]
-    several = [dt.date(2026, 10, 2), dt.date(2026, 10, 30), dt.date(2026, 11, 27)]
-    charts = [
-        line_chart("one", one, [Series("followers", [None]), Series("connections", [12])]),
-        line_chart("gap", several, [Series("followers", [5, None, 7])]),
-        line_chart("rates", several, [Series("r", [0.0, 0.25, None])], percent=True),
-        stacked_bars("empty", several, [Series("a", [0, 0, None]), Series("b", [None] * 3)]),
+    from report.render import _RC, audience_chart, churn_chart, relevance_chart
+
+    def snapshot(day, followers, connections, rate):
+        return {
+            "snapshot_date": day, "followers": followers, "connections": connections,
+            "new_followers": None, "lost_followers": None, "new_connections": None,
+            "lost_connections": None, "relevance_rate": rate, "follower_relevance_rate": None,
+            "recent_relevance_rate": None,
+        }  # fmt: skip
+
+    one = [snapshot(dt.date(2026, 10, 2), None, 12, 0.5)]
+    several = [
+        snapshot(dt.date(2026, 10, 2), 5, 10, 0.0),
+        snapshot(dt.date(2026, 10, 30), None, 11, 0.25),
+        snapshot(dt.date(2026, 11, 27), 7, 12, None),
     ]
-    for svg in charts:
-        ET.fromstring(svg)  # well-formed, so browsers draw it
-        assert "nan" not in svg.lower() and "inf" not in svg.lower()
-    # A missing value breaks the line instead of drawing it down to zero.
-    assert charts[1].count("<polyline") == 0 and charts[1].count("<circle") == 2
-    assert charts[0].count("<circle") == 1
+    with matplotlib.rc_context(_RC):
+        charts = [audience_chart(one), churn_chart(one), relevance_chart(one)]
+        charts += [audience_chart(several), churn_chart(several), relevance_chart(several)]
+    for chart in charts:
+        ET.fromstring(chart.svg)  # well-formed, so browsers draw it
+        assert "nan" not in chart.alt.lower() and chart.title
+    assert "no follower list" in charts[0].svg
+    assert "Followers from 5 on 2026-10-02 to 7 on 2026-11-27" in charts[3].alt

@@ -24,6 +24,7 @@ BAD_ENVIRONMENT = [
     ("LNW_MAX_LOSS", "abc", "share above 0 and at most 1"),
     ("LNW_MAX_LOSS", "150%", "share above 0 and at most 1"),
     ("LNW_WEEKLY_INVITATIONS", "-5", "whole number of invitations, 1 or more"),
+    ("LNW_STALE_INVITATION_DAYS", "soon", "whole number of days, 1 or more"),
     ("LNW_CARRY_DAYS", "a month", "whole number of days"),
     ("LNW_MAX_FILE_MB", "big", "size in megabytes"),
     ("LNW_ACCEPT_PARTIAL", "bogus", "ACCOUNT:YYYY-MM-DD"),

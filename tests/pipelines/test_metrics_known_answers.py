@@ -150,6 +150,9 @@ def expected_rows(history: list[SnapshotTruth], invitations: dict, scorer=score)
             "invitation_acceptance_rate": acceptance[index],
             "weeks_to_cap": headroom / BUDGET,
             "weekly_invitation_budget": BUDGET,
+            "weeks_to_cap_at_acceptance": (
+                headroom / (BUDGET * acceptance[index]) if acceptance[index] else None
+            ),
         }
         relevant = {k for k in truth.people if person_score(truth, k, scorer) >= 0.5}
         start = truth.snapshot_date - dt.timedelta(days=90)
@@ -246,13 +249,13 @@ ACCEPTOR = {
         "messageable": 10, "inmail_only": None, "connection_headroom": 29_990,
         "active_conversations_90d": None, "dormant_connections": None, "pending_outbound": 2,
         "pending_inbound": 10, "invitation_acceptance_rate": None, "weeks_to_cap": 299.9,
-        "weekly_invitation_budget": 100,
+        "weekly_invitation_budget": 100, "weeks_to_cap_at_acceptance": None,
     },
     ("messaging_capacity", "acceptor", dt.date(2026, 8, 31)): {
         "messageable": 21, "inmail_only": None, "connection_headroom": 29_979,
         "active_conversations_90d": None, "dormant_connections": None, "pending_outbound": 1,
         "pending_inbound": 0, "invitation_acceptance_rate": 0.5, "weeks_to_cap": 299.79,
-        "weekly_invitation_budget": 100,
+        "weekly_invitation_budget": 100, "weeks_to_cap_at_acceptance": 599.58,
     },
     ("network_relevance", "acceptor", dt.date(2026, 6, 1)): {
         "connections": 10, "relevant_connections": 9, "relevance_rate": 0.9, "followers": None,

@@ -15,7 +15,7 @@ from inbox.home import Home
 from lnw.samples import write_account_exports
 from pipelines.assets.ingest import RELATIONSHIP_SNAPSHOTS
 from pipelines.assets.marts import analytics_views, marts
-from pipelines.checks import metric_identities_hold
+from pipelines.checks import VIEW_RULES, metric_identities_hold
 from pipelines.definitions import defs
 from pipelines.resources import LnwSettings
 from tests.conftest import run_lnw
@@ -118,6 +118,7 @@ def test_every_check_passes_on_good_data(home, tmp_path):
         "core/relationship_snapshots partial_export_gate": True,
         "core/relationship_history history_has_one_current_row": True,
         "marts/reach metric_identities_hold": True,
+        **{f"analytics/{view} rules_hold": True for view in VIEW_RULES},
     }
     suite = evaluations["raw/connections expectation_suite"]
     assert suite.metadata["expectations_failed"].value == 0

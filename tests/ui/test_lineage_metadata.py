@@ -80,4 +80,5 @@ def test_every_run_rewrites_the_html_report(materialized):
     path = latest("report")["path"].value
     assert path.endswith("report.html")
     with open(path, encoding="utf-8") as page:
-        assert page.read().count("<svg") == 4
+        # One account: audience, new and lost, growth, relevance, composition.
+        assert page.read().count('<svg class="chart"') == 5

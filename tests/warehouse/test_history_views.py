@@ -50,6 +50,7 @@ def test_events_say_who_connected_unfollowed_or_left_between_snapshots(warehouse
         ("dan", w1, "started following", w0),
         ("eve", w1, "started following", w0),
         ("ann", w2, "disconnected", w1),
+        ("dan", w2, "changed company", w1),  # from A to B, a connection throughout
     ]
 
 

@@ -75,8 +75,10 @@ def test_a_file_of_the_previous_schema_version_is_upgraded_without_losing_rows(t
         assert history.fetchall()[0][0] == before["core.relationship_history"]
         for view in ("reach", "messaging_capacity", "network_relevance", "relationship_events"):
             upgraded.execute(f"SELECT * FROM analytics.{view}").fetchall()
-        # Snapshots the previous version built are rebuilt by the account's next load.
-        assert upgraded.execute("SELECT account FROM core.rebuilds_due").fetchall() == [("me",)]
+        # Snapshots a version before 4 built are rebuilt by the account's next load; later
+        # versions keep them.
+        due = upgraded.execute("SELECT account FROM core.rebuilds_due").fetchall()
+        assert due == ([("me",)] if previous < 4 else [])
 
         # Migrating again is a no-op.
         applied = upgraded.execute("SELECT * FROM main.schema_migrations").fetchall()

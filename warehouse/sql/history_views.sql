@@ -16,7 +16,9 @@ WHERE valid_from <= CAST(as_of AS DATE)
 -- snapshot where the change was first seen, previous_snapshot_date the one before it (the
 -- change happened in between). An account's first snapshot is the baseline: no events.
 -- Follow status is known only in snapshots with a follower list: `connection` (no list) and
--- absence from a snapshot without a list give no follow events.
+-- absence from a snapshot without a list give no follow events. A connection's period whose
+-- company (or, at the same company, position) differs from their previous connection
+-- period's is a job change, dated by the new period's start.
 CREATE OR REPLACE VIEW analytics.relationship_events AS
 WITH snaps AS (
     SELECT
@@ -70,21 +72,62 @@ states AS (
     FROM transitions AS t
     JOIN snaps AS s ON s.account = t.account AND s.snapshot_date = t.event_date
     WHERE s.previous_date IS NOT NULL
+),
+connection_periods AS (
+    -- A connection's periods only, so that a job change across a gap (unfollowed, or absent
+    -- from some snapshots) compares with the last period in which they were connected.
+    SELECT
+        account, person_key, relationship, valid_from,
+        nullif(lower(trim(company)), '') AS company,
+        nullif(lower(trim(position)), '') AS position,
+        lag(relationship) OVER w AS previous_relationship,
+        lag(nullif(lower(trim(company)), '')) OVER w AS previous_company,
+        lag(nullif(lower(trim(position)), '')) OVER w AS previous_position
+    FROM core.relationship_history
+    WHERE relationship IN ('mutual', 'connection_only', 'connection')
+    WINDOW w AS (PARTITION BY account, person_key ORDER BY valid_from)
+),
+job_changes AS (
+    SELECT
+        p.account, p.person_key, p.valid_from AS event_date,
+        CASE
+            WHEN p.company <> p.previous_company THEN 'changed company'
+            WHEN p.company IS NOT DISTINCT FROM p.previous_company
+                AND p.position <> p.previous_position THEN 'changed position'
+        END AS event,
+        s.previous_date AS previous_snapshot_date,
+        p.previous_relationship AS relationship_before,
+        p.relationship AS relationship_after
+    FROM connection_periods AS p
+    JOIN snaps AS s ON s.account = p.account AND s.snapshot_date = p.valid_from
+    WHERE s.previous_date IS NOT NULL AND p.previous_relationship IS NOT NULL
+),
+follow_events AS (
+    SELECT
+        account, person_key, event_date, event, previous_snapshot_date,
+        relationship_before, relationship_after
+    FROM states,
+    LATERAL (
+        SELECT unnest([
+            CASE WHEN is_connected AND NOT was_connected THEN 'connected' END,
+            CASE WHEN was_connected AND NOT is_connected THEN 'disconnected' END,
+            CASE WHEN is_following AND NOT was_following THEN 'started following' END,
+            CASE WHEN was_following AND NOT is_following THEN 'unfollowed' END,
+            CASE
+                WHEN is_connected AND relationship_before IN ('pending_outbound', 'pending_inbound')
+                THEN 'invitation accepted'
+            END
+        ]) AS event
+    )
 )
 SELECT
     account, person_key, event_date, event, previous_snapshot_date,
     relationship_before, relationship_after
-FROM states,
-LATERAL (
-    SELECT unnest([
-        CASE WHEN is_connected AND NOT was_connected THEN 'connected' END,
-        CASE WHEN was_connected AND NOT is_connected THEN 'disconnected' END,
-        CASE WHEN is_following AND NOT was_following THEN 'started following' END,
-        CASE WHEN was_following AND NOT is_following THEN 'unfollowed' END,
-        CASE
-            WHEN is_connected AND relationship_before IN ('pending_outbound', 'pending_inbound')
-            THEN 'invitation accepted'
-        END
-    ]) AS event
-)
+FROM follow_events
+WHERE event IS NOT NULL
+UNION ALL
+SELECT
+    account, person_key, event_date, event, previous_snapshot_date,
+    relationship_before, relationship_after
+FROM job_changes
 WHERE event IS NOT NULL;

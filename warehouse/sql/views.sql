@@ -43,7 +43,11 @@ CREATE OR REPLACE VIEW analytics.messaging_capacity AS
 SELECT
     account, snapshot_date, messageable, inmail_only, connection_headroom,
     active_conversations_90d, dormant_connections, pending_outbound, pending_inbound,
-    invitation_acceptance_rate, weeks_to_cap, weekly_invitation_budget
+    invitation_acceptance_rate, weeks_to_cap, weekly_invitation_budget,
+    -- Only the accepted share of the budget becomes connections.
+    connection_headroom
+        / (weekly_invitation_budget * nullif(invitation_acceptance_rate, 0))
+        AS weeks_to_cap_at_acceptance
 FROM marts.messaging_capacity;
 
 CREATE OR REPLACE VIEW analytics.network_relevance AS
@@ -83,6 +87,9 @@ SELECT
     m.invitation_acceptance_rate,
     m.connection_headroom,
     m.weeks_to_cap,
+    m.connection_headroom
+        / (m.weekly_invitation_budget * nullif(m.invitation_acceptance_rate, 0))
+        AS weeks_to_cap_at_acceptance,
     n.relevant_connections,
     n.relevance_rate,
     n.relevant_followers,

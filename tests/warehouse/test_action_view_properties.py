@@ -1,0 +1,147 @@
+"""Rules of the lists of people and the team views, on any snapshots: generated rows of the
+classified snapshots and relevance, put in a real (in-memory) warehouse, read through the
+views themselves."""
+
+import datetime as dt
+
+import duckdb
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from warehouse.database import migrate
+
+DAY = dt.date(2026, 11, 1)
+PEOPLE = [f"p{i}" for i in range(8)]
+
+
+@st.composite
+def person(draw, listed: bool, messages: bool):
+    connected = draw(st.booleans())
+    follows = listed and draw(st.booleans())
+    invitation = None if connected else draw(st.sampled_from([None, "outbound", "inbound"]))
+    if connected:
+        relationship = ("mutual" if follows else "connection_only") if listed else "connection"
+    elif follows:
+        relationship = "follower_only"
+    elif invitation:
+        relationship = f"pending_{invitation}"
+    else:
+        return None
+    return {
+        "connected": connected,
+        "relationship": relationship,
+        "invitation": invitation,
+        "sent": DAY - dt.timedelta(days=draw(st.integers(0, 60))),
+        "active": draw(st.booleans()) if messages and connected else (False if messages else None),
+        "relevant": draw(st.booleans()),
+        "headline": draw(st.sampled_from([None, "Founder", "CEO at Acme", "Student"]))
+        if follows
+        else None,
+    }
+
+
+@st.composite
+def account(draw):
+    listed, messages, invitations = draw(st.booleans()), draw(st.booleans()), draw(st.booleans())
+    people = {key: draw(person(listed, messages)) for key in PEOPLE}
+    return {
+        "listed": listed,
+        "messages": messages,
+        "invitations": invitations,
+        "people": {k: p for k, p in people.items() if p is not None},
+    }
+
+
+def warehouse(accounts: dict[str, dict]) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    migrate(con)
+    for name, a in accounts.items():
+        con.execute(
+            "INSERT INTO core.snapshots (account, snapshot_date, has_follower_list, "
+            "has_invitations, has_messages, built_at, merged_at, marts_stale, "
+            "connections_observed_on) VALUES (?, ?, ?, ?, ?, now(), now(), false, ?)",
+            [name, DAY, a["listed"], a["invitations"], a["messages"], DAY],
+        )
+        for key, p in a["people"].items():
+            con.execute(
+                "INSERT INTO core.relationship_snapshots (account, snapshot_date, person_key, "
+                "key_is_weak, full_name, position, headline, connected_on, is_connection, "
+                "is_follower, invitation, invitation_sent_at, active_90d, relationship, "
+                "attributes_hash) VALUES (?, ?, ?, false, ?, 'Founder', ?, ?, ?, ?, ?, ?, ?, ?, "
+                "'h')",
+                [
+                    name, DAY, key, key, p["headline"],
+                    DAY - dt.timedelta(days=400) if p["connected"] else None,
+                    p["connected"],
+                    p["relationship"] in ("mutual", "follower_only") if a["listed"] else None,
+                    p["invitation"], p["sent"] if p["invitation"] else None, p["active"],
+                    p["relationship"],
+                ],
+            )  # fmt: skip
+            con.execute(
+                "INSERT INTO marts.contact_relevance VALUES (?, ?, ?, ?, ?)",
+                [name, DAY, key, 1.0 if p["relevant"] else 0.0, p["relevant"]],
+            )
+    return con
+
+
+TEAMS = st.dictionaries(st.sampled_from(["ana", "ben", "cleo"]), account(), max_size=3)
+SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(TEAMS)
+def test_nobody_is_both_to_reengage_and_active(team):
+    con = warehouse(team)
+    listed = con.execute("SELECT account, person_key FROM analytics.reengage").fetchall()
+    for account, key in listed:
+        p = team[account]["people"][key]
+        assert team[account]["messages"] and p["connected"] and p["relevant"]
+        assert p["active"] is False
+    expected = {
+        (name, key)
+        for name, a in team.items()
+        if a["messages"]
+        for key, p in a["people"].items()
+        if p["connected"] and p["relevant"] and not p["active"]
+    }
+    assert set(listed) == expected
+
+
+@SETTINGS
+@given(TEAMS)
+def test_team_reach_counts_each_person_at_most_once(team):
+    con = warehouse(team)
+    (row,) = con.execute("SELECT * FROM analytics.team_reach").fetchall()
+    accounts, followers_sum, unique_followers, connections_sum, unique_connections, people = row
+    assert accounts == len(team)
+    if any(a["listed"] for a in team.values()):
+        assert unique_followers <= followers_sum
+    else:
+        assert followers_sum is None and unique_followers is None
+    assert unique_connections <= connections_sum
+    assert max(unique_connections, unique_followers or 0) <= people
+    overlap = con.execute("SELECT accounts FROM analytics.team_overlap").fetchall()
+    assert all(len(accounts) >= 2 and accounts == sorted(accounts) for (accounts,) in overlap)
+
+
+@SETTINGS
+@given(TEAMS)
+def test_candidates_and_stale_invitations_keep_their_rules(team):
+    con = warehouse(team)
+    for account, key in con.execute(
+        "SELECT account, person_key FROM analytics.invite_candidates"
+    ).fetchall():
+        p = team[account]["people"][key]
+        assert p["relationship"] == "follower_only" and p["relevant"] and p["invitation"] is None
+    for account, key, days in con.execute(
+        "SELECT account, person_key, days_pending FROM analytics.stale_invitations"
+    ).fetchall():
+        p = team[account]["people"][key]
+        assert p["invitation"] == "outbound" and not p["connected"] and days >= 21
+    seniority = con.execute(
+        "SELECT account, sum(connections) FROM analytics.network_composition "
+        "WHERE dimension = 'seniority' GROUP BY account"
+    ).fetchall()
+    for account, connections in seniority:
+        assert connections == sum(p["connected"] for p in team[account]["people"].values())

@@ -10,7 +10,6 @@ import yaml
 
 from inbox.home import Home
 from lnw.samples import write_account_exports
-from pipelines.checks import VIEW_RULES
 from pipelines.definitions import defs
 from pipelines.resources import WAREHOUSE_POOL
 from tests.conftest import run_lnw
@@ -72,8 +71,12 @@ def test_metric_steps_queue_in_one_pool_and_loads_take_the_warehouse_lock_only(t
     }
     pools |= {c.node_def.name: c.node_def.pool for c in defs.asset_checks or []}
     assert pools.pop("load_account") is None
-    rules = {f"analytics__{view}_rules_hold" for view in VIEW_RULES}
-    assert set(pools) == {"marts", "analytics_views", "marts__reach_metric_identities_hold"} | rules
+    assert set(pools) == {
+        "marts",
+        "analytics_views",
+        "marts__reach_metric_identities_hold",
+        "view_rules_hold",
+    }
     assert set(pools.values()) == {WAREHOUSE_POOL}
     home = Home(tmp_path).ensure()
     config = yaml.safe_load((home.dagster / "dagster.yaml").read_text())

@@ -63,3 +63,34 @@ def test_a_view_statement_the_parser_cannot_read_names_its_file_and_line(tmp_pat
     bad.write_text("-- a typo\nCREATE OR REPLACE VIEW analytics.x AS\nSELECT (1 FROM t;\n")
     with pytest.raises(ValueError, match=r"insights\.sql:2: sqlglot cannot parse it"):
         list(view_statements(bad))
+
+
+def test_the_kept_catalog_is_the_built_one_and_an_edit_is_never_served_stale(tmp_path, monkeypatch):
+    import stat
+
+    import warehouse.catalog as module
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    built = module._build_catalog()
+    module.catalog.cache_clear()
+    try:
+        first = module.catalog()  # builds and keeps it
+        kept = list((tmp_path / "cache" / "lnw").glob("catalog-*.json"))
+        assert len(kept) == 1
+        assert stat.S_IMODE(kept[0].stat().st_mode) == 0o600
+        module.catalog.cache_clear()
+        assert module.catalog() == first == built  # read back: the same relations
+
+        # A description edited in catalog.yaml: a new digest, so the catalog is built again.
+        edited = tmp_path / "catalog.yaml"
+        edited.write_text(
+            module.CATALOG_FILE.read_text().replace(
+                "item_name: the file or folder name in the inbox", "item_name: its name"
+            )
+        )
+        monkeypatch.setattr(module, "CATALOG_FILE", edited)
+        module.catalog.cache_clear()
+        assert module.catalog()["raw.exports"].column("item_name").description == "its name"
+        assert len(list((tmp_path / "cache" / "lnw").glob("catalog-*.json"))) == 2
+    finally:
+        module.catalog.cache_clear()

@@ -12,6 +12,7 @@ Content-Security-Policy that forbids the page to fetch anything.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import itertools
 import math
@@ -174,11 +175,66 @@ _RC = {
 _SVG_HEAD = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 
 
+# Chart geometry, in inches. Panels are placed from measured label widths rather than by a
+# layout engine: matplotlib's constrained layout draws each figure twice and measures every
+# artist, which was half of the report's rendering time (0.62 of 1.31 s for one account).
+WIDTH = 6.4
+TITLE_ROOM = 0.32  # a bold axes title above each panel
+TICKS_ROOM = 0.45  # tick labels below, with a concise date axis's second line (the year)
+LEGEND_ROOM = 0.28  # a figure legend under the panels
+TICK_PAD = 0.14  # tick marks and the gap between a tick label and its axis
+PANEL_GAP = 0.3  # right of each panel: half the widest x tick label overhangs the axis
+
+
 def _figure(rows: int = 1, cols: int = 1, height: float = 2.6, **kwargs):
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(6.4, height), layout="constrained")
+    figure = Figure(figsize=(WIDTH, height))
     return figure, figure.subplots(rows, cols, squeeze=False, **kwargs)
+
+
+@functools.cache
+def _text_measure():
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    return TextToPath(), FontProperties(family=_RC["font.family"], size=_RC["font.size"])
+
+
+def _text_width(texts: list[str]) -> float:
+    """The widest of ``texts`` at the tick labels' size, in inches."""
+    measure, font = _text_measure()
+    widths = [measure.get_text_width_height_descent(t, font, ismath=False)[0] for t in texts]
+    return max(widths, default=0.0) / 72
+
+
+def _tick_labels(ax) -> list[str]:
+    """The y tick labels the axis will draw: its formatter over the ticks within its view."""
+    low, high = sorted(ax.get_ylim())
+    ticks = [t for t in ax.yaxis.get_majorticklocs() if low <= t <= high]
+    return list(ax.yaxis.get_major_formatter().format_ticks(ticks))
+
+
+def _place(figure) -> None:
+    """Each panel of the one row placed right of its own tick labels, the width left shared
+    equally, with room for titles above and tick labels (and a legend) below."""
+    height = figure.get_figheight()
+    axes = figure.axes
+    bottom = TICKS_ROOM + (LEGEND_ROOM if figure.legends else 0.0)
+    lefts = [_text_width(_tick_labels(ax)) + TICK_PAD for ax in axes]
+    panel = (WIDTH - sum(lefts) - PANEL_GAP * len(axes)) / len(axes)
+    x = 0.0
+    for ax, left in zip(axes, lefts, strict=True):
+        x += left
+        ax.set_position(
+            [x / WIDTH, bottom / height, panel / WIDTH, (height - bottom - TITLE_ROOM) / height]
+        )
+        x += panel + PANEL_GAP
+
+
+def _legend(figure, **kwargs) -> None:
+    """A legend centred under the panels, in the room `_place` leaves for it."""
+    figure.legend(loc="lower center", bbox_to_anchor=(0.5, 0.0), **kwargs)
 
 
 def _svg(figure, title: str, alt: str) -> Chart:
@@ -186,6 +242,7 @@ def _svg(figure, title: str, alt: str) -> Chart:
 
     buffer = io.StringIO()
     with matplotlib.rc_context(_RC):
+        _place(figure)
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     # Inline in the page: no XML prolog, and the chart names itself for assistive technology.
     svg = _SVG_HEAD.sub("", buffer.getvalue(), count=1)
@@ -305,9 +362,7 @@ def churn_chart(snaps: list[dict]) -> Chart:
             f"{what}: {_number(last[f'new_{what}'])} new and {_number(last[f'lost_{what}'])} lost"
         )
     # Below the panels, where no bar can be under it.
-    figure.legend(
-        handles=axes[0][0].containers, labels=["new", "lost"], loc="outside lower center", ncols=2
-    )
+    _legend(figure, handles=axes[0][0].containers, labels=["new", "lost"], ncols=2)
     alt = f"At the latest snapshot, {snaps[-1]['snapshot_date']}: " + "; ".join(parts) + "."
     return _svg(figure, "New and lost per snapshot", alt)
 
@@ -427,7 +482,7 @@ def composition_chart(rows: list[dict]) -> Chart:
     # One legend below both panels, where no bar can be under it.
     handles = [*right.containers, *left.containers[1:2]]
     labels = ["connections", "followers", "relevant connections"][: len(handles)]
-    figure.legend(handles=handles, labels=labels, loc="outside lower center", ncols=3)
+    _legend(figure, handles=handles, labels=labels, ncols=3)
     for ax in (left, right):
         ax.grid(axis="y", visible=False)
         _count_axis(ax, axis="x")
@@ -462,7 +517,7 @@ def team_chart(reach: dict) -> Chart:
     ax.grid(axis="y", visible=False)
     ax.margins(x=0.15)
     _count_axis(ax, axis="x")
-    figure.legend(loc="outside lower center", ncols=2)
+    _legend(figure, ncols=2)
     alt = (
         f"Followers: {_number(reach['followers_sum'])} summed over the accounts with a "
         f"follower list, {_number(reach['unique_followers'])} unique; connections: "

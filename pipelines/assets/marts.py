@@ -10,9 +10,9 @@ from pipelines.assets.ingest import FOLLOWER_COUNTS, RELATIONSHIP_HISTORY
 from pipelines.assets.metadata import (
     contract_metadata,
     markdown_preview,
-    per_account_counts,
     per_account_latest,
     source_assets,
+    view_summary,
 )
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
 from quality.data_docs import DATA_DOCS_SITE, VALIDATION_RESULTS, build_site
@@ -235,19 +235,19 @@ def analytics_views(context: dg.AssetExecutionContext, lnw: LnwSettings):
                 continue
             columns = {c.name for c in relation.columns}
             dated = "snapshot_date" in columns
-            if "account" in columns:
-                rows, accounts, latest = per_account_counts(con, relation.name, dated=dated)
-            else:  # the team views: one row per person or for all accounts
-                rows = con.execute(f"SELECT count(*) FROM {relation.name}").fetchall()[0][0]
+            order = PREVIEW_ORDER.get(name, "account, snapshot_date DESC" if dated else "ALL")
+            rows, accounts, latest, preview = view_summary(
+                con, relation.name, order, per_account="account" in columns, dated=dated
+            )
+            if accounts is None:  # the team views: one row per person or for all accounts
                 accounts = con.execute(
                     "SELECT count(DISTINCT account) FROM core.snapshots"
                 ).fetchall()[0][0]
-            order = PREVIEW_ORDER.get(name, "account, snapshot_date DESC" if dated else "ALL")
             described[name] |= {
                 "rows": rows,
                 "dagster/row_count": rows,
                 "accounts": accounts,
-                "preview": dg.MetadataValue.md(markdown_preview(con, relation.name, order)),
+                "preview": dg.MetadataValue.md(preview),
                 # Repeated from the definition: the UI's column lineage reads the latest
                 # materialization.
                 "dagster/column_lineage": contract["dagster/column_lineage"],

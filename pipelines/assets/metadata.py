@@ -173,3 +173,22 @@ def per_account_counts(con: duckdb.DuckDBPyConnection, relation: str, *, dated: 
     ).fetchall()
     text = ", ".join(f"{account}: {day}" for account, day, _ in rows) or "none"
     return sum(n for *_, n in rows), len(rows), text
+
+
+def view_summary(
+    con: duckdb.DuckDBPyConnection, relation: str, order_by: str, *, per_account: bool, dated: bool
+) -> tuple[int, int | None, str | None, str]:
+    """A view's rows, accounts, latest snapshots (as `per_account_counts`; None where the
+    view has no account column) and preview, from one evaluation of it: over a million
+    people some views cost seconds each time they are evaluated, and the counts and the
+    preview would evaluate them twice."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE summarized_view AS FROM {relation}")
+    try:
+        if per_account:
+            rows, accounts, latest = per_account_counts(con, "summarized_view", dated=dated)
+        else:
+            rows = con.execute("SELECT count(*) FROM summarized_view").fetchall()[0][0]
+            accounts = latest = None
+        return rows, accounts, latest, markdown_preview(con, "summarized_view", order_by)
+    finally:
+        con.execute("DROP TABLE IF EXISTS summarized_view")

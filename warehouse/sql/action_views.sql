@@ -169,12 +169,19 @@ texts AS (
     FROM people
     WHERE follows
 ),
+-- People who share a text are counted together first: the buckets' six patterns then run
+-- once per distinct text (1.5 s to 0.9 s for a million followers with 270,000 headlines).
+tallied AS (
+    SELECT account, text, as_connection, is_relevant, has_follower_list, count(*) AS people
+    FROM texts
+    GROUP BY ALL
+),
 bucketed AS (
     -- The first bucket with a keyword on word boundaries, in any case (word characters as
     -- the ICP's: Unicode letters, marks, digits and connectors). Constant patterns, so that
     -- DuckDB compiles each once.
     SELECT
-        account, as_connection, is_relevant, has_follower_list,
+        account, as_connection, is_relevant, has_follower_list, people,
         CASE
             WHEN text IS NULL OR trim(text) = '' THEN 'unknown'
             WHEN regexp_matches(text,
@@ -197,7 +204,7 @@ bucketed AS (
                 THEN 'student'
             ELSE 'other'
         END AS value
-    FROM texts
+    FROM tallied
 )
 SELECT
     c.account,
@@ -213,9 +220,12 @@ SELECT
     account,
     'seniority',
     value,
-    count(*) FILTER (WHERE as_connection),
-    count(*) FILTER (WHERE as_connection AND is_relevant),
-    CASE WHEN bool_or(has_follower_list) THEN count(*) FILTER (WHERE NOT as_connection) END
+    CAST(coalesce(sum(people) FILTER (WHERE as_connection), 0) AS BIGINT),
+    CAST(coalesce(sum(people) FILTER (WHERE as_connection AND is_relevant), 0) AS BIGINT),
+    CASE
+        WHEN bool_or(has_follower_list)
+            THEN CAST(coalesce(sum(people) FILTER (WHERE NOT as_connection), 0) AS BIGINT)
+    END
 FROM bucketed
 GROUP BY account, value;
 
@@ -232,17 +242,29 @@ WITH periods AS (
         END AS text
     FROM core.relationship_history AS h
 ),
+-- The pattern comes from a table, so DuckDB compiles it for every row it tests (about 0.7 ms
+-- each): a plain substring test first, which most texts fail, then the pattern once per
+-- distinct text. Testing each period took 17 s on a history of a million people where
+-- 13,000 periods name a target company in 273 distinct texts.
+named AS (
+    SELECT DISTINCT p.text, t.target_company
+    FROM periods AS p
+    JOIN marts.target_companies AS t ON contains(lower(p.text), lower(t.target_company))
+),
+matching_texts AS (
+    SELECT n.text, n.target_company
+    FROM named AS n
+    JOIN marts.target_companies AS t
+        ON t.target_company = n.target_company AND regexp_matches(n.text, t.pattern)
+),
 matches AS (
     SELECT
-        p.account, t.target_company, p.person_key,
+        p.account, m.target_company, p.person_key,
         bool_or(p.is_current) AS matches_now,
         max(p.valid_to) AS last_match_ended
     FROM periods AS p
-    -- A plain substring test first: the pattern comes from a table, so DuckDB compiles it
-    -- for every row it tests, and most texts name no target at all.
-    JOIN marts.target_companies AS t
-        ON contains(lower(p.text), lower(t.target_company)) AND regexp_matches(p.text, t.pattern)
-    GROUP BY p.account, t.target_company, p.person_key
+    JOIN matching_texts AS m ON m.text = p.text
+    GROUP BY p.account, m.target_company, p.person_key
 ),
 -- The latest period of the matched people only: numbering every person's periods first took
 -- three times as long on a history of a million people.

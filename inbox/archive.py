@@ -75,11 +75,13 @@ def keep_in_archive(
         partial.write_bytes(files[0][2] if files else b"")
     else:
         # An archive with nothing the pipeline reads is kept as an empty zip: the inbox
-        # sensor takes a kept item as taken in.
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
+        # sensor takes a kept item as taken in. Deflate's fastest level: the default (6)
+        # took 0.19 s for an archive of 29,000 connections and 6,000 conversations, level 1
+        # 0.08 s, for a file 17% larger.
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as bundle:
             for _, member, data in files:
                 entry = zipfile.ZipInfo(member, (1980, 1, 1, 0, 0, 0))
-                bundle.writestr(entry, data, compress_type=zipfile.ZIP_DEFLATED)
+                bundle.writestr(entry, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
     partial.replace(target)
     return target
 

@@ -9,22 +9,12 @@ import duckdb
 import pytest
 
 from inbox.home import Home
-from lnw.samples import write_account_exports
-from tests.conftest import run_lnw
+from tests.conftest import copy_of_home, run_lnw, small_account
 
 
 @pytest.fixture
 def home(tmp_path):
     return Home(tmp_path / "home").ensure()
-
-
-def small_account(home: Home, account: str = "me", *dates) -> list:
-    import datetime as dt
-
-    days = list(dates) or [dt.date(2026, 10, 2), dt.date(2026, 10, 30)]
-    return write_account_exports(
-        home.inbox, account, days, n_connections=60, n_followers=90, n_messages=40, seed=5
-    )
 
 
 def counts(home: Home) -> dict[str, int]:
@@ -50,9 +40,8 @@ def test_a_bad_item_is_quarantined_with_a_reason_and_the_rest_loads(home, capsys
     assert counts(home)["marts.reach"] == 2
 
 
-def test_a_quarantined_item_leaves_stored_data_untouched(home, capsys):
-    small_account(home)
-    assert run_lnw(home, "run") == 0
+def test_a_quarantined_item_leaves_stored_data_untouched(small_home, tmp_path, capsys):
+    home = copy_of_home(small_home[0], tmp_path / "home")
     before = counts(home)
     broken = home.inbox / "me" / "Basic_LinkedInDataExport_11-27-2026.zip"
     broken.write_bytes(b"PK\x03\x04 this is not a whole zip")
@@ -61,10 +50,8 @@ def test_a_quarantined_item_leaves_stored_data_untouched(home, capsys):
     assert counts(home) == before
 
 
-def test_sql_prints_table_csv_and_json(home, capsys):
-    small_account(home)
-    run_lnw(home, "run")
-    capsys.readouterr()
+def test_sql_prints_table_csv_and_json(small_home, capsys):
+    home, _ = small_home
     query = "select account, snapshot_date, connections from analytics.reach order by 2"
     assert run_lnw(home, "sql", "--format", "csv", query) == 0
     lines = capsys.readouterr().out.strip().splitlines()
@@ -77,18 +64,15 @@ def test_sql_prints_table_csv_and_json(home, capsys):
     assert "connections" in capsys.readouterr().out
 
 
-def test_sql_is_read_only_and_reports_errors(home, capsys):
-    small_account(home)
-    run_lnw(home, "run")
+def test_sql_is_read_only_and_reports_errors(small_home, capsys):
+    home, _ = small_home
     assert run_lnw(home, "sql", "delete from marts.reach") == 1
     assert "read-only" in capsys.readouterr().err.lower()
     assert run_lnw(home, "sql", "select * from analytics.nope") == 1
 
 
-def test_the_published_copy_holds_the_views_and_latest_snapshot_not_raw_rows(home, capsys):
-    small_account(home)
-    run_lnw(home, "run")
-    capsys.readouterr()
+def test_the_published_copy_holds_the_views_and_latest_snapshot_not_raw_rows(small_home, capsys):
+    home, _ = small_home
     views = (
         "current_relationships",
         "relationship_history",
@@ -130,10 +114,9 @@ def test_the_published_copy_holds_the_views_and_latest_snapshot_not_raw_rows(hom
     assert int(capsys.readouterr().out.splitlines()[1]) > 0
 
 
-def test_sql_on_the_warehouse_says_when_a_run_holds_it(home, capsys):
-    small_account(home)
-    run_lnw(home, "run")
-    capsys.readouterr()
+def test_sql_on_the_warehouse_says_when_a_run_holds_it(small_home, tmp_path, capsys):
+    # A copy: the holder opens the warehouse for writing and is killed holding it.
+    home = copy_of_home(small_home[0], tmp_path / "home")
     # As a run holds it: the OS lock, then DuckDB's own.
     holder = (
         "import sys, time\n"

@@ -1,26 +1,18 @@
 """`lnw export`: the analytics views as files for tools that read no DuckDB file."""
 
-import datetime as dt
-
 import duckdb
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
 from inbox.home import Home
-from lnw.samples import write_account_exports
-from tests.conftest import run_lnw
+from tests.conftest import copy_of_home, run_lnw
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Home:
-    home = Home(tmp_path_factory.mktemp("export") / "home").ensure()
-    write_account_exports(
-        home.inbox, "me", [dt.date(2026, 10, 2), dt.date(2026, 10, 30)],
-        n_connections=30, n_followers=40, n_messages=20, seed=8,
-    )  # fmt: skip
-    assert run_lnw(home, "run") == 0
-    return home
+def home(small_home, tmp_path_factory) -> Home:
+    # A copy of the shared home: exports are written into it by default.
+    return copy_of_home(small_home[0], tmp_path_factory.mktemp("export") / "home")
 
 
 def views(home: Home) -> dict[str, pl.DataFrame]:

@@ -1,26 +1,19 @@
 """`lnw sql` at its edges: empty queries, several statements, wide and long results."""
 
-import datetime as dt
 import sys
 
 import pytest
 
 from inbox.home import Home
-from lnw.samples import write_account_exports
 from tests.conftest import run_lnw
 
 LONG_NAME = "a_column_name_longer_than_any_terminal_would_wrap_politely"
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Home:
-    home = Home(tmp_path_factory.mktemp("sql") / "home").ensure()
-    write_account_exports(
-        home.inbox, "me", [dt.date(2026, 10, 2), dt.date(2026, 10, 30)],
-        n_connections=30, n_followers=40, n_messages=20, seed=9,
-    )  # fmt: skip
-    assert run_lnw(home, "run") == 0
-    return home
+@pytest.fixture
+def home(small_home) -> Home:
+    # Read only, and nothing here needs more than the two snapshots of `me`.
+    return small_home[0]
 
 
 @pytest.mark.parametrize("query", ["", "   \n", "-- only a comment", "/* a comment */ ;"])

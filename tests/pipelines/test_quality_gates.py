@@ -18,6 +18,7 @@ from pipelines.assets.marts import analytics_views, marts
 from pipelines.checks import VIEW_RULES, metric_identities_hold
 from pipelines.definitions import defs
 from pipelines.resources import LnwSettings
+from quality.partial_export import ACCEPT_TAG
 from tests.conftest import run_lnw
 
 D1, D2 = dt.date(2026, 11, 6), dt.date(2026, 11, 20)
@@ -260,6 +261,51 @@ def test_more_than_30000_connections_warns_without_blocking(home):
     ]
 
 
+GATE = "core/relationship_snapshots partial_export_gate"
+
+
+def people_of(home: Home) -> list[tuple[int, int]]:
+    """Connections and followers of each snapshot, by date."""
+    return [
+        (connections, followers)
+        for _, connections, followers in query(
+            home,
+            "SELECT snapshot_date, count(*) FILTER (is_connection), count(*) FILTER "
+            "(is_follower) FROM core.relationship_snapshots GROUP BY ALL ORDER BY 1",
+        )
+    ]
+
+
+def test_a_partial_archive_is_blocked_at_every_load_until_a_run_tag_accepts_it(home, tmp_path):
+    truths = stage_two_snapshots(home, tmp_path / "staging")
+    assert run_job("load_inbox")[GATE].passed
+    move_into_inbox(home, truths[1].files)
+    connections = next((home.inbox / "me").rglob("Connections.csv"))
+    drop_share_of_rows(connections, 0.4, "First Name")
+    gate = run_job("load_inbox")[GATE]
+    assert not gate.passed
+    assert "of connections lost" in gate.description
+    assert "since the archive of 2026-11-06" in gate.description
+    # D2 is a snapshot of its follower list, carrying the archive of D1 and its connections.
+    archives = "SELECT snapshot_date, connections_observed_on FROM core.snapshots ORDER BY 1"
+    assert query(home, archives) == [(D1, D1), (D2, D1)]
+    d1_connections = people_of(home)[0][0]
+    assert people_of(home)[1][0] == d1_connections
+    assert not run_job("load_inbox")[GATE].passed
+    assert query(home, archives) == [(D1, D1), (D2, D1)]
+
+    gate = run_job("load_inbox", tags={ACCEPT_TAG: "me:2026-11-20"})[GATE]
+    assert gate.passed
+    assert gate.metadata["accepted_partial_export"].value is True
+    assert gate.metadata["accepted_by"].value == "run tag lnw/accept_partial"
+    assert query(home, archives) == [(D1, D1), (D2, D2)]
+    assert people_of(home)[1][0] < d1_connections
+
+
+# Four `lnw run`, a load and a metrics refresh each: the fast tier has the gate, its judging
+# again and the acceptance at the job level (above); this adds the command's words, the
+# metrics and the readers' copy.
+@pytest.mark.slow
 def test_an_archive_losing_40_percent_of_connections_is_blocked_until_accepted(
     home, tmp_path, capsys
 ):
@@ -406,6 +452,32 @@ def test_broken_metric_identities_stop_the_publication(home, tmp_path):
     assert not home.published.exists()
 
 
+def test_a_partial_rescrape_of_a_days_list_is_blocked_until_a_run_tag_accepts_it(home, tmp_path):
+    truths = stage_two_snapshots(home, tmp_path / "staging")
+    move_into_inbox(home, truths[1].files)
+    assert run_job("load_inbox")[GATE].passed
+    (_, d1_followers), (_, d2_followers) = people_of(home)
+    follower_list = next((home.inbox / "me").glob("followers_2026-11-20*"))
+    rescrape = follower_list.with_name("followers_2026-11-20_rescrape.csv")
+    shutil.copy(follower_list, rescrape)
+    drop_share_of_rows(rescrape, 0.5, header_starts="")
+
+    gate = run_job("load_inbox")[GATE]
+    assert not gate.passed
+    assert "of followers lost" in gate.description
+    # Never the half list: D2 carries the list of D1 meanwhile.
+    lists = "SELECT snapshot_date, followers_observed_on FROM core.snapshots ORDER BY 1"
+    assert query(home, lists) == [(D1, D1), (D2, D1)]
+    assert [followers for _, followers in people_of(home)] == [d1_followers, d1_followers]
+
+    assert run_job("load_inbox", tags={ACCEPT_TAG: "me:2026-11-20"})[GATE].passed
+    assert query(home, lists) == [(D1, D1), (D2, D2)]
+    assert people_of(home)[1][1] < 0.6 * d2_followers
+
+
+# Three `lnw run`: the fast tier has the rescrape blocked and accepted at the job level
+# (above); this adds the metrics and the readers' copy.
+@pytest.mark.slow
 def test_a_partial_list_replacing_a_loaded_one_is_never_used_until_accepted(home, tmp_path):
     truths = stage_two_snapshots(home, tmp_path / "staging")
     move_into_inbox(home, truths[1].files)

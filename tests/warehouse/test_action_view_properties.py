@@ -5,6 +5,7 @@ views themselves."""
 import datetime as dt
 
 import duckdb
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -86,62 +87,82 @@ def warehouse(accounts: dict[str, dict]) -> duckdb.DuckDBPyConnection:
 
 
 TEAMS = st.dictionaries(st.sampled_from(["ana", "ben", "cleo"]), account(), max_size=3)
-SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Each example migrates a warehouse of its own: the fast tier samples ten teams per rule, the
+# full suite thirty.
+EXAMPLES = [10, pytest.param(30, marks=pytest.mark.slow)]
 
 
-@SETTINGS
-@given(TEAMS)
-def test_nobody_is_both_to_reengage_and_active(team):
-    con = warehouse(team)
-    listed = con.execute("SELECT account, person_key FROM analytics.reengage").fetchall()
-    for account, key in listed:
-        p = team[account]["people"][key]
-        assert team[account]["messages"] and p["connected"] and p["relevant"]
-        assert p["active"] is False
-    expected = {
-        (name, key)
-        for name, a in team.items()
-        if a["messages"]
-        for key, p in a["people"].items()
-        if p["connected"] and p["relevant"] and not p["active"]
-    }
-    assert set(listed) == expected
+def examples_of(count: int) -> settings:
+    return settings(max_examples=count, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@SETTINGS
-@given(TEAMS)
-def test_team_reach_counts_each_person_at_most_once(team):
-    con = warehouse(team)
-    (row,) = con.execute("SELECT * FROM analytics.team_reach").fetchall()
-    accounts, followers_sum, unique_followers, connections_sum, unique_connections, people = row
-    assert accounts == len(team)
-    if any(a["listed"] for a in team.values()):
-        assert unique_followers <= followers_sum
-    else:
-        assert followers_sum is None and unique_followers is None
-    assert unique_connections <= connections_sum
-    assert max(unique_connections, unique_followers or 0) <= people
-    overlap = con.execute("SELECT accounts FROM analytics.team_overlap").fetchall()
-    assert all(len(accounts) >= 2 and accounts == sorted(accounts) for (accounts,) in overlap)
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_nobody_is_both_to_reengage_and_active(examples):
+    @examples_of(examples)
+    @given(TEAMS)
+    def check(team):
+        con = warehouse(team)
+        listed = con.execute("SELECT account, person_key FROM analytics.reengage").fetchall()
+        for account, key in listed:
+            p = team[account]["people"][key]
+            assert team[account]["messages"] and p["connected"] and p["relevant"]
+            assert p["active"] is False
+        expected = {
+            (name, key)
+            for name, a in team.items()
+            if a["messages"]
+            for key, p in a["people"].items()
+            if p["connected"] and p["relevant"] and not p["active"]
+        }
+        assert set(listed) == expected
+
+    check()
 
 
-@SETTINGS
-@given(TEAMS)
-def test_candidates_and_stale_invitations_keep_their_rules(team):
-    con = warehouse(team)
-    for account, key in con.execute(
-        "SELECT account, person_key FROM analytics.invite_candidates"
-    ).fetchall():
-        p = team[account]["people"][key]
-        assert p["relationship"] == "follower_only" and p["relevant"] and p["invitation"] is None
-    for account, key, days in con.execute(
-        "SELECT account, person_key, days_pending FROM analytics.stale_invitations"
-    ).fetchall():
-        p = team[account]["people"][key]
-        assert p["invitation"] == "outbound" and not p["connected"] and days >= 21
-    seniority = con.execute(
-        "SELECT account, sum(connections) FROM analytics.network_composition "
-        "WHERE dimension = 'seniority' GROUP BY account"
-    ).fetchall()
-    for account, connections in seniority:
-        assert connections == sum(p["connected"] for p in team[account]["people"].values())
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_team_reach_counts_each_person_at_most_once(examples):
+    @examples_of(examples)
+    @given(TEAMS)
+    def check(team):
+        con = warehouse(team)
+        (row,) = con.execute("SELECT * FROM analytics.team_reach").fetchall()
+        accounts, followers_sum, unique_followers, connections_sum, unique_connections, people = row
+        assert accounts == len(team)
+        if any(a["listed"] for a in team.values()):
+            assert unique_followers <= followers_sum
+        else:
+            assert followers_sum is None and unique_followers is None
+        assert unique_connections <= connections_sum
+        assert max(unique_connections, unique_followers or 0) <= people
+        overlap = con.execute("SELECT accounts FROM analytics.team_overlap").fetchall()
+        assert all(len(accounts) >= 2 and accounts == sorted(accounts) for (accounts,) in overlap)
+
+    check()
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_candidates_and_stale_invitations_keep_their_rules(examples):
+    @examples_of(examples)
+    @given(TEAMS)
+    def check(team):
+        con = warehouse(team)
+        for account, key in con.execute(
+            "SELECT account, person_key FROM analytics.invite_candidates"
+        ).fetchall():
+            p = team[account]["people"][key]
+            assert (
+                p["relationship"] == "follower_only" and p["relevant"] and p["invitation"] is None
+            )
+        for account, key, days in con.execute(
+            "SELECT account, person_key, days_pending FROM analytics.stale_invitations"
+        ).fetchall():
+            p = team[account]["people"][key]
+            assert p["invitation"] == "outbound" and not p["connected"] and days >= 21
+        seniority = con.execute(
+            "SELECT account, sum(connections) FROM analytics.network_composition "
+            "WHERE dimension = 'seniority' GROUP BY account"
+        ).fetchall()
+        for account, connections in seniority:
+            assert connections == sum(p["connected"] for p in team[account]["people"].values())
+
+    check()

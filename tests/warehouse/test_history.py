@@ -6,7 +6,7 @@ import random
 import duckdb
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.loading import SNAPSHOT_SCHEMA as FACTS_SCHEMA
@@ -105,33 +105,37 @@ def fresh(tmp_path_factory):
     return make
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(snapshots=snapshot_sequences, seed=st.integers(0, 10_000))
-def test_any_load_order_and_repeats_give_the_in_order_history(fresh, snapshots, seed):
-    days = [START + dt.timedelta(weeks=i) for i in range(len(snapshots))]
-    in_order = fresh()
-    for day, states in zip(days, snapshots, strict=True):
-        assert load(in_order, day, states) == "incremental"
-    expected = history(in_order)
+# Each example loads up to fourteen snapshots into two new warehouses: the fast tier samples
+# ten sequences, the full suite forty.
+@pytest.mark.parametrize("examples", [10, pytest.param(40, marks=pytest.mark.slow)])
+def test_any_load_order_and_repeats_give_the_in_order_history(fresh, examples):
+    @settings(max_examples=examples, deadline=None)
+    @given(snapshots=snapshot_sequences, seed=st.integers(0, 10_000))
+    def check(snapshots, seed):
+        days = [START + dt.timedelta(weeks=i) for i in range(len(snapshots))]
+        in_order = fresh()
+        for day, states in zip(days, snapshots, strict=True):
+            assert load(in_order, day, states) == "incremental"
+        expected = history(in_order)
 
-    shuffled = fresh()
-    order = list(zip(days, snapshots, strict=True))
-    rng = random.Random(seed)
-    order += rng.sample(order, k=min(2, len(order)))  # some snapshots are written twice
-    rng.shuffle(order)
-    for day, states in order:
-        load(shuffled, day, states)
-    assert history(shuffled) == expected
+        shuffled = fresh()
+        order = list(zip(days, snapshots, strict=True))
+        rng = random.Random(seed)
+        order += rng.sample(order, k=min(2, len(order)))  # some snapshots are written twice
+        rng.shuffle(order)
+        for day, states in order:
+            load(shuffled, day, states)
+        assert history(shuffled) == expected
 
-    current = shuffled.execute(
-        "SELECT person_key, count(*) FROM core.relationship_history WHERE is_current "
-        "GROUP BY ALL HAVING count(*) > 1"
-    ).fetchall()
-    assert current == []
-    present_last = {p for p in snapshots[-1]}
-    assert {r[0] for r in expected if r[5]} == present_last
+        current = shuffled.execute(
+            "SELECT person_key, count(*) FROM core.relationship_history WHERE is_current "
+            "GROUP BY ALL HAVING count(*) > 1"
+        ).fetchall()
+        assert current == []
+        present_last = {p for p in snapshots[-1]}
+        assert {r[0] for r in expected if r[5]} == present_last
+
+    check()
 
 
 def test_a_person_present_throughout_has_gapless_periods(fresh):

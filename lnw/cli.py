@@ -119,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         # another core meanwhile; with --workers, each step process has GX preloaded.
         if getattr(args, "workers", 1) == 1:
             worker.start()
+            # The report is the one step of the metrics refresh that imports a library of
+            # its own (matplotlib); the load's wait for GX is when this process is idle.
+            from report.render import warm_up
+
+            worker.while_waiting(warm_up)
         try:
             return _load_command(args, home)
         finally:

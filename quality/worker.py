@@ -14,16 +14,20 @@ the calling process, when their report is asked for.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from quality.validation import Batch, ValidationReport, validate_batch
 
 _POOL: list[ProcessPoolExecutor] = []
+# Work this process does the first time it would otherwise sit waiting for a report.
+_WHILE_WAITING: list[Callable[[], None]] = []
 
 
 def _import_gx() -> None:
@@ -60,10 +64,18 @@ def start() -> None:
     _POOL.append(pool)
 
 
+def while_waiting(work: Callable[[], None]) -> None:
+    """Have ``work`` done the first time a report is asked for before the validation
+    process has it (on a small inbox, it is still importing GX): the idle core of this
+    process then does what a later step would have done on the critical path."""
+    _WHILE_WAITING.append(work)
+
+
 def stop() -> None:
     """End the validation process now, whatever it is doing: nobody will collect its work.
     Asked to shut down alone, it would outlive `lnw`'s quick exit (`lnw.cli.entry`) waiting
     on its queue, whose write end it holds itself, and keep `lnw`'s output pipe open."""
+    _WHILE_WAITING.clear()
     while _POOL:
         pool = _POOL.pop()
         # No public way to reach the processes before Python 3.14's terminate_workers().
@@ -93,6 +105,10 @@ class Pending:
 
     def report(self) -> ValidationReport:
         if self._future is not None:
+            while _WHILE_WAITING and not self._future.done():
+                # Only a head start: the step that needs it meets and reports any error.
+                with contextlib.suppress(Exception):
+                    _WHILE_WAITING.pop(0)()
             try:
                 return self._future.result()
             except BrokenProcessPool:

@@ -232,6 +232,14 @@ def _place(figure) -> None:
         x += panel + PANEL_GAP
 
 
+def warm_up() -> None:
+    """Import matplotlib and draw one throwaway chart (0.4-0.6 s of one core on the first
+    report of a process): for `lnw run` to do while its load waits for GX."""
+    figure, axes = _figure()
+    axes[0][0].plot([0, 1], [0, 1])
+    _svg(figure, "warm-up", "")
+
+
 def _legend(figure, **kwargs) -> None:
     """A legend centred under the panels, in the room `_place` leaves for it."""
     figure.legend(loc="lower center", bbox_to_anchor=(0.5, 0.0), **kwargs)

@@ -48,3 +48,14 @@ def test_a_killed_process_leaves_validation_to_the_caller(started):
     process.join(10)
     assert _summary(worker.submit(BATCH, run_name="t").report()) == (4, [(False, 2)])
     assert not worker._POOL
+
+
+def test_work_given_for_the_wait_runs_once_while_the_process_imports_gx(started):
+    done = []
+    worker.while_waiting(lambda: done.append("warm-up"))
+    worker.while_waiting(lambda: done.append("second"))
+    # Asked for at once: the new process is still importing GX (seconds), so both run first.
+    report = worker.submit(BATCH, run_name="t").report()
+    worker.submit(BATCH, run_name="t").report()
+    assert done == ["warm-up", "second"]
+    assert _summary(report) == (4, [(False, 2)])

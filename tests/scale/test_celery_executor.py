@@ -31,7 +31,7 @@ FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
 @pytest.fixture
 def celery_environment(deployed_home, redis_service) -> dict[str, str]:
     # DAGSTER_POSTGRES_* are already set by the `postgres` fixture behind deployed_home.
-    return {
+    environment = {
         **os.environ,
         # The worker shells out to `celery`: the project's environment must come first.
         "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
@@ -43,6 +43,17 @@ def celery_environment(deployed_home, redis_service) -> dict[str, str]:
         # The inbox sensor looks every 5 s instead of every minute.
         "LNW_SENSOR_INTERVAL": "5",
     }
+    # Dagster's tables are created once, before the services start, as docs/scaling.md says
+    # to: a worker and a daemon creating them at once on a new database race (Postgres:
+    # `type "alembic_version" already exists`), and the loser's run stays STARTED forever.
+    subprocess.run(
+        [str(BIN / "dagster"), "instance", "migrate"],
+        cwd=ROOT,
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
+    return environment
 
 
 @pytest.fixture

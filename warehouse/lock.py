@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 import settings
-from warehouse.database import connect, in_utc
+from warehouse.database import connect, writer
 
 # Re-entrant within a process: a step that holds the warehouse may call code that opens it
 # again (DuckDB shares one database instance between the connections of a process).
@@ -97,7 +97,7 @@ def open_warehouse(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     database = Path(database).resolve()
     with warehouse_lock(database):
         if database.exists() and _MIGRATED.get(database) == database.stat().st_ino:
-            con = in_utc(duckdb.connect(str(database)))
+            con = writer(duckdb.connect(str(database)))
         else:
             con = connect(database)
             _MIGRATED[database] = database.stat().st_ino

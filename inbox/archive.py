@@ -14,6 +14,7 @@ has parsed.
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import polars as pl
 
 from inbox.discovery import InboxItem
 from transforms import connections, followers, invitations, messages
-from transforms.csv_reader import read_export_csv
+from transforms.csv_reader import CsvTable, read_export_csv
 from transforms.privacy import HASHED_PREFIX, salted_email_hash
 
 SPONSORED = "Sponsored Conversation"
@@ -36,11 +37,18 @@ _READ = {
 _NEVER_KEPT = {"invitations": {"message"}}
 
 
-def minimized_csv(kind: str, data: bytes, source: str, email_salt: str) -> bytes:
-    """The file as the pipeline reads it: its columns under their first header name, in the
-    file's own encoding (so a spreadsheet re-save still reads as one)."""
+def read_for_kind(kind: str, data: bytes, source: str) -> CsvTable:
+    """The file read as its parser reads it: the parser and the kept copy share this one read
+    (reading a million-row follower list twice cost 0.3 s and 100,000 page faults)."""
     columns, required = _READ[kind]
-    table = read_export_csv(data, source=source, columns=columns, required=required)
+    return read_export_csv(data, source=source, columns=columns, required=required)
+
+
+def minimized_csv(kind: str, table: CsvTable, email_salt: str) -> bytes:
+    """The file as the pipeline reads it (``table``, from `read_for_kind`): its columns under
+    their first header name, in the file's own encoding (so a spreadsheet re-save still reads
+    as one)."""
+    columns, _ = _READ[kind]
     frame = table.frame.drop("row_number", *_NEVER_KEPT.get(kind, ()))
     if kind == "connections":
         hashed = salted_email_hash(frame["email"], email_salt)
@@ -54,8 +62,13 @@ def minimized_csv(kind: str, data: bytes, source: str, email_salt: str) -> bytes
         )
     frame = frame.rename({name: columns[name][0] for name in frame.columns})
     # Polars writes the CSV: Python's csv module took six times what the parse itself takes.
-    text = frame.write_csv(null_value="", quote_style="necessary")
-    return text.encode(table.encoding)
+    if table.encoding == "utf-8":
+        # Written straight to bytes: a Python string, then its encoding, were two more copies
+        # of the file (0.8 s instead of 0.2 s for a million-row follower list).
+        out = io.BytesIO()
+        frame.write_csv(out, null_value="", quote_style="necessary")
+        return out.getvalue()
+    return frame.write_csv(null_value="", quote_style="necessary").encode(table.encoding)
 
 
 def keep_in_archive(

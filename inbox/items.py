@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from inbox.archive import keep_in_archive, minimized_csv
+from inbox.archive import keep_in_archive, minimized_csv, read_for_kind
 from inbox.discovery import InboxItem
 from inbox.home import Home
 from inbox.members import ItemRefused, archive_members, check_file_size, measured_workbook
@@ -43,9 +43,9 @@ def parse_item(item: InboxItem, email_salt: str) -> ParsedItem:
     result = ParsedItem()
     parsed = result.files
 
-    def add(kind: str, source: str, table: CsvTable, data: bytes) -> None:
+    def add(kind: str, source: str, table: CsvTable, read: CsvTable) -> None:
         parsed.append(ParsedFile(kind, source, table.encoding, table.resaved, table.frame))
-        result.kept.append((kind, source, minimized_csv(kind, data, source, email_salt)))
+        result.kept.append((kind, source, minimized_csv(kind, read, email_salt)))
 
     if item.kind == "follower_analytics":
         result.workbook = measured_workbook(item)
@@ -61,22 +61,23 @@ def parse_item(item: InboxItem, email_salt: str) -> ParsedItem:
             )
         check_file_size(item.path.stat().st_size, item.name)
         data = item.path.read_bytes()
-        table = parse_followers(data, source=item.name)
+        read = read_for_kind("followers", data, item.name)
+        table = parse_followers(data, source=item.name, table=read)
         _require_rows(table, item.name, "a follower list")
-        add("followers", item.name, table, data)
+        add("followers", item.name, table, read)
         return result
     for kind, member, data in archive_members(item):
         source = f"{item.name}!{member}"
+        read = read_for_kind(kind, data, source)
         if kind == "connections":
-            table = parse_connections(data, source=source, email_salt=email_salt)
+            table = parse_connections(data, source=source, email_salt=email_salt, table=read)
             # A header with no rows would read as "every connection removed".
             _require_rows(table, source, "Connections.csv")
         elif kind == "invitations":
-            table = parse_invitations(data, source=source)
+            table = parse_invitations(data, source=source, table=read)
         else:
-            table = parse_messages(data, source=source)
-        parsed.append(ParsedFile(kind, member, table.encoding, table.resaved, table.frame))
-        result.kept.append((kind, member, minimized_csv(kind, data, source, email_salt)))
+            table = parse_messages(data, source=source, table=read)
+        add(kind, member, table, read)
     return result
 
 

@@ -33,13 +33,17 @@ RAW_SCHEMA = {
 }
 
 
-def parse_connections(data: bytes, *, source: str, email_salt: str) -> CsvTable:
+def parse_connections(
+    data: bytes, *, source: str, email_salt: str, table: CsvTable | None = None
+) -> CsvTable:
     """Rows as exported (names trimmed), dates parsed, emails replaced by salted hashes.
 
     Blank-person rows (every field but the date empty: deactivated members) are kept here;
     the core layer counts them apart as unidentified connections.
+    ``table``: the file as `read_export_csv` already read it with COLUMNS, if the caller has it.
     """
-    table = read_export_csv(data, source=source, columns=COLUMNS, required=REQUIRED)
+    if table is None:
+        table = read_export_csv(data, source=source, columns=COLUMNS, required=REQUIRED)
     frame = parse_column(table.frame, "connected_on", CONNECTED_ON_FORMATS, pl.Date, source=source)
     frame = frame.with_columns(
         salted_email_hash(frame["email"], email_salt).alias("email_hash")

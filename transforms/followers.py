@@ -28,8 +28,12 @@ RAW_SCHEMA = {
 }
 
 
-def parse_followers(data: bytes, *, source: str) -> CsvTable:
-    table = read_export_csv(data, source=source, columns=COLUMNS, required=REQUIRED)
+def parse_followers(data: bytes, *, source: str, table: CsvTable | None = None) -> CsvTable:
+    """One row per follower: URL, name, headline and follow date (null where unreadable).
+    ``table``: the file as `read_export_csv` already read it with COLUMNS, if the caller has it.
+    """
+    if table is None:
+        table = read_export_csv(data, source=source, columns=COLUMNS, required=REQUIRED)
     frame = table.frame.with_columns(
         pl.coalesce(
             full_name(pl.col("full_name"), pl.lit(None, dtype=pl.String)),

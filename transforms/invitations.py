@@ -33,13 +33,12 @@ RAW_SCHEMA = {
 }
 
 
-def parse_invitations(data: bytes, *, source: str) -> CsvTable:
-    table = read_export_csv(
-        data,
-        source=source,
-        columns=COLUMNS,
-        required=REQUIRED,
-    )
+def parse_invitations(data: bytes, *, source: str, table: CsvTable | None = None) -> CsvTable:
+    """Sent and received invitations, dates parsed, directions checked.
+    ``table``: the file as `read_export_csv` already read it with COLUMNS, if the caller has it.
+    """
+    if table is None:
+        table = read_export_csv(data, source=source, columns=COLUMNS, required=REQUIRED)
     frame = parse_column(table.frame, "sent_at", SENT_AT_FORMATS, pl.Datetime("us"), source=source)
     frame = frame.with_columns(pl.col("direction").str.to_uppercase())
     bad = frame.filter(~pl.col("direction").is_in(["OUTGOING", "INCOMING"]))

@@ -33,9 +33,12 @@ RAW_SCHEMA = {
 }
 
 
-def parse_messages(data: bytes, *, source: str) -> CsvTable:
-    """One row per message, with the facts the messaging metrics need and nothing else."""
-    table = read_export_csv(data, source=source, columns=COLUMNS, required=REQUIRED)
+def parse_messages(data: bytes, *, source: str, table: CsvTable | None = None) -> CsvTable:
+    """One row per message, with the facts the messaging metrics need and nothing else.
+    ``table``: the file as `read_export_csv` already read it with COLUMNS, if the caller has it.
+    """
+    if table is None:
+        table = read_export_csv(data, source=source, columns=COLUMNS, required=REQUIRED)
     frame = parse_column(
         table.frame, "sent_at", MESSAGE_DATE_FORMATS, pl.Datetime("us"), source=source
     )

@@ -162,7 +162,7 @@ def run_pipeline(
         run_tags[ACCEPT_TAG] = ",".join(accept_partial)
     failures, snapshots = [], 0
     if accounts:
-        snapshots, failures = _load(defs, instance, accounts, workers, run_tags)
+        snapshots, failures = _load(home, defs, instance, accounts, workers, run_tags)
 
     with open_warehouse(home.warehouse) as con:
         loaded_now = loaded_export_ids(con)
@@ -247,7 +247,13 @@ def quiet_step_processes(instance):
 
 
 def _load(
-    defs, instance, accounts: list[str], workers: int, tags: dict, rebuild: bool = False
+    home: Home,
+    defs,
+    instance,
+    accounts: list[str],
+    workers: int,
+    tags: dict,
+    rebuild: bool = False,
 ) -> tuple[int, list[str]]:
     """One run of load_inbox (or backfill_account) for ``accounts``: in this process, or with
     ``workers`` step processes at once. Returns the snapshots written and the failures."""
@@ -280,9 +286,14 @@ def _load(
             ) as result,
         ):
             return _after_load(instance, result)
-    result = defs.resolve_job_def(job).execute_in_process(
-        instance=instance, raise_on_error=False, tags=tags, run_config=run_config
-    )
+    from warehouse.lock import kept_open
+
+    # Every step runs in this thread, and a load step takes no slot of the warehouse pool: one
+    # opening of the warehouse for the whole run (warehouse/lock.py, `kept_open`).
+    with kept_open(home.warehouse):
+        result = defs.resolve_job_def(job).execute_in_process(
+            instance=instance, raise_on_error=False, tags=tags, run_config=run_config
+        )
     return _after_load(instance, result)
 
 
@@ -333,7 +344,7 @@ def run_backfill(home: Home, account: str, icp: str | None = None) -> int:
         return EXIT_FAILED
     instance = _instance(home)
     tags = {"lnw/trigger": "cli backfill", **_job_page_tag()}
-    snapshots, failures = _load(defs, instance, [account], 1, tags, rebuild=True)
+    snapshots, failures = _load(home, defs, instance, [account], 1, tags, rebuild=True)
     failures += _refresh_marts(defs, instance, tags)
     for failure in failures:
         print(f"FAILED       {failure}")
@@ -345,6 +356,9 @@ def run_backfill(home: Home, account: str, icp: str | None = None) -> int:
 def _refresh_marts(defs, instance, tags: dict[str, str]) -> list[str]:
     """Run the metrics refresh (which publishes the views); its failure, in words, if any."""
     progress("lnw: refreshing metrics and publishing the analytics views")
+    # Not in one opening of the warehouse, unlike the load: each step waits for a slot of the
+    # warehouse pool, and a run holding the warehouse between its steps would stop another
+    # run's step that holds a slot and waits for the warehouse (and wait for that slot).
     result = defs.resolve_job_def("refresh_marts").execute_in_process(
         instance=instance, raise_on_error=False, tags=tags, run_config=QUIET_CONSOLE
     )

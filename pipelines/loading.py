@@ -274,6 +274,10 @@ def load_account(
         # The snapshots are not what the design says they are: none of them is written.
         result.blocked.append(load.judgement.core.summary())
         return result
+    # The write needs only the classified snapshots: the parsed files and keyed people go
+    # first, or they would still be held where the load's memory peaks.
+    del read
+    load.drop_inputs()
     with clock("write"), warehouse() as con, transaction(con):
         load.write(con, result)
     return result
@@ -664,6 +668,10 @@ class _Load:
             for o in sorted(self.observations.values(), key=lambda o: _order(o.key))
             if o.status in (BLOCKED, REFUSED)
         ]
+
+    def drop_inputs(self) -> None:
+        self.files.frames.clear()
+        self.people.clear()
 
     # -- the write --
 

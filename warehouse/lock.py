@@ -43,6 +43,8 @@ _MIGRATED: dict[Path, int] = {}
 _KEEPING: set[Path] = set()
 _KEPT: dict[Path, tuple[duckdb.DuckDBPyConnection, ExitStack]] = {}
 _IN_USE: dict[Path, int] = {}
+# How much write-ahead log a kept connection may gather before `checkpoint_kept` closes it.
+KEPT_WAL_LIMIT = 256 * 1024 * 1024
 
 
 def lock_path(database: Path) -> Path:
@@ -134,6 +136,21 @@ def _put_down(database: Path) -> None:
 def _put_down_idle() -> None:
     with _THREADS:
         for database in [d for d in _KEPT if not _IN_USE.get(d)]:
+            _put_down(database)
+
+
+def checkpoint_kept(database: Path, wal_limit: int | None = None) -> None:
+    """Close the connection a `kept_open` block keeps (the next opening opens the file again)
+    if no block uses it and its write-ahead log has passed ``wal_limit`` bytes
+    (`KEPT_WAL_LIMIT`). DuckDB holds what was committed since the last checkpoint in memory
+    as well: a teams account's load is 67 MB of log, and 5 kept open added 330 MB to the
+    run's peak; closed after each account instead, the account steps took about 1 s more."""
+    limit = KEPT_WAL_LIMIT if wal_limit is None else wal_limit
+    database = Path(database).resolve()
+    wal = database.with_name(database.name + ".wal")
+    with _THREADS:
+        idle = database in _KEPT and not _IN_USE.get(database)
+        if idle and wal.exists() and wal.stat().st_size > limit:
             _put_down(database)
 
 

@@ -3,6 +3,7 @@ process, with Dagster's storage inside the home, so the runs made here show in t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -289,8 +290,11 @@ def _load(
     from warehouse.lock import kept_open
 
     # Every step runs in this thread, and a load step takes no slot of the warehouse pool: one
-    # opening of the warehouse for the whole run (warehouse/lock.py, `kept_open`).
-    with kept_open(home.warehouse):
+    # opening of the warehouse for the whole run (warehouse/lock.py, `kept_open`). It pays
+    # between accounts (5 accounts x 3 snapshots: each account step 2.6-3.7 s instead of
+    # 3.4-4.4 s). With one account it gains nothing and keeps DuckDB's cache through the
+    # load's memory peak (1M followers: 1.51 GiB instead of 1.43 GiB).
+    with kept_open(home.warehouse) if len(accounts) > 1 else contextlib.nullcontext():
         result = defs.resolve_job_def(job).execute_in_process(
             instance=instance, raise_on_error=False, tags=tags, run_config=run_config
         )

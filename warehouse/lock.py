@@ -43,7 +43,7 @@ _MIGRATED: dict[Path, int] = {}
 _KEEPING: set[Path] = set()
 _KEPT: dict[Path, tuple[duckdb.DuckDBPyConnection, ExitStack]] = {}
 _IN_USE: dict[Path, int] = {}
-# How much write-ahead log a kept connection may gather before `checkpoint_kept` closes it.
+# How much write-ahead log a kept connection may gather before it is closed (checkpointed).
 KEPT_WAL_LIMIT = 256 * 1024 * 1024
 
 
@@ -139,19 +139,16 @@ def _put_down_idle() -> None:
             _put_down(database)
 
 
-def checkpoint_kept(database: Path, wal_limit: int | None = None) -> None:
-    """Close the connection a `kept_open` block keeps (the next opening opens the file again)
-    if no block uses it and its write-ahead log has passed ``wal_limit`` bytes
-    (`KEPT_WAL_LIMIT`). DuckDB holds what was committed since the last checkpoint in memory
-    as well: a teams account's load is 67 MB of log, and 5 kept open added 330 MB to the
-    run's peak; closed after each account instead, the account steps took about 1 s more."""
-    limit = KEPT_WAL_LIMIT if wal_limit is None else wal_limit
-    database = Path(database).resolve()
+def _put_down_if_logged(database: Path) -> None:
+    """Close the kept connection (the next block opens the file again) once its write-ahead
+    log has passed `KEPT_WAL_LIMIT`. DuckDB holds what was committed since the last checkpoint
+    in memory as well: a teams account's load is 67 MB of log, and 5 kept open added 330 MB
+    to the run's peak; closed after each account instead, the account steps took about 1 s
+    more. Checked after every block, not only between accounts: one large account's raw rows
+    pass the limit before its write, where its memory peaks."""
     wal = database.with_name(database.name + ".wal")
-    with _THREADS:
-        idle = database in _KEPT and not _IN_USE.get(database)
-        if idle and wal.exists() and wal.stat().st_size > limit:
-            _put_down(database)
+    if wal.exists() and wal.stat().st_size > KEPT_WAL_LIMIT:
+        _put_down(database)
 
 
 @contextmanager
@@ -181,6 +178,8 @@ def open_warehouse(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
                 _put_down(database)
             raise
         _IN_USE[database] -= 1
+        if not _IN_USE[database]:
+            _put_down_if_logged(database)
 
 
 def _open(database: Path, stack: ExitStack) -> duckdb.DuckDBPyConnection:

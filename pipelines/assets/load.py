@@ -19,7 +19,7 @@ from pipelines.loading import AccountLoad, load_account
 from pipelines.partitions import accounts
 from pipelines.resources import LnwSettings
 from quality.data_docs import DATA_DOCS_SITE, VALIDATION_RESULTS, keep_result
-from warehouse.lock import checkpoint_kept, exclusive
+from warehouse.lock import exclusive
 
 
 def load_one(lnw: LnwSettings, account: str, run_tags, *, rebuild: bool) -> AccountLoad:
@@ -28,10 +28,7 @@ def load_one(lnw: LnwSettings, account: str, run_tags, *, rebuild: bool) -> Acco
     home = lnw.paths
     settings = lnw.load_settings(run_tags)
     with exclusive(home.load_lock(account)):
-        load = load_account(home, lnw.warehouse, account, settings, rebuild=rebuild)
-    # Between accounts: `lnw run` keeps the warehouse open, and its memory grows with the log.
-    checkpoint_kept(home.warehouse)
-    return load
+        return load_account(home, lnw.warehouse, account, settings, rebuild=rebuild)
 
 
 def keep_validation_results(home: Home, load: AccountLoad, run_id: str) -> None:

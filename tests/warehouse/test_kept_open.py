@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from warehouse.lock import checkpoint_kept, exclusive, kept_open, open_warehouse
+import warehouse.lock
+from warehouse.lock import exclusive, kept_open, open_warehouse
 
 TRY_THE_LOCK = """
 import sys
@@ -104,20 +105,20 @@ def test_waiting_for_an_account_puts_the_warehouse_down_for_the_holder(tmp_path)
     assert rows == [("other process",), ("this process",)]
 
 
-def test_a_kept_connection_is_closed_between_loads_once_its_log_is_large(tmp_path):
+def test_a_kept_connection_is_closed_once_its_log_is_large(tmp_path, monkeypatch):
     database = tmp_path / "warehouse.duckdb"
     with kept_open(database):
         with open_warehouse(database) as first:
             first.execute("CREATE TABLE loads AS SELECT range AS n FROM range(100000)")
-        checkpoint_kept(database, wal_limit=1 << 30)
         assert _lock_state(database) == "held"
+        monkeypatch.setattr(warehouse.lock, "KEPT_WAL_LIMIT", 0)
         with open_warehouse(database) as second:
             assert second is first
-        checkpoint_kept(database, wal_limit=0)
-        # Closed, so checkpointed: the rows are in the file and the lock is free until the
-        # next opening.
+            second.execute("INSERT INTO loads SELECT 100000 + range FROM range(10)")
+        # Closed at the block's end, so checkpointed: the rows are in the file and the lock
+        # is free until the next opening.
         assert _lock_state(database) == "free"
         assert not database.with_name(database.name + ".wal").exists()
         with open_warehouse(database) as third:
             assert third is not first
-            assert third.execute("SELECT count(*) FROM loads").fetchall() == [(100000,)]
+            assert third.execute("SELECT count(*) FROM loads").fetchall() == [(100010,)]

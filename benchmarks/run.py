@@ -150,12 +150,20 @@ def load_once(home, account: str, *, kept: bool = False) -> dict[str, float]:
 def warm_up(work: Path) -> None:
     """Import and JIT what a first load pays once per process (GX, Polars' regex engines),
     so that the phases time the work, not the imports."""
-    from inbox.home import Home
 
-    home = Home(work / "warm-up").ensure()
+    home = _new_home(work / "warm-up")
     generate(home.inbox, [Account("me", (FIRST_DAY,), 20, 30, 10, seed=1)], workers=1)
     load_once(home, "me")
     shutil.rmtree(home.root)
+
+
+def _new_home(root: Path):
+    """An empty home: one left in a kept --workdir by an earlier run would skip every
+    export as already loaded."""
+    from inbox.home import Home
+
+    shutil.rmtree(root, ignore_errors=True)
+    return Home(root).ensure()
 
 
 def print_phases(title: str, phases: dict[str, float], floor: float, rows: int, rss) -> None:
@@ -168,9 +176,8 @@ def print_phases(title: str, phases: dict[str, float], floor: float, rows: int, 
 
 
 def one_large_snapshot(args, work: Path) -> None:
-    from inbox.home import Home
 
-    home = Home(work / "large").ensure()
+    home = _new_home(work / "large")
     account = Account("big", (FIRST_DAY,), args.connections, args.followers, args.messages, 2026)
     took = generate(home.inbox, [account], workers=1)
     print(f"generated one snapshot of {args.connections:,} connections, {args.followers:,} "
@@ -182,7 +189,6 @@ def one_large_snapshot(args, work: Path) -> None:
 
 
 def weekly_snapshots(args, work: Path) -> None:
-    from inbox.home import Home
 
     weeks = [FIRST_DAY + dt.timedelta(weeks=w) for w in range(args.weeks)]
     staging = work / "weekly-exports"
@@ -192,7 +198,7 @@ def weekly_snapshots(args, work: Path) -> None:
     )  # fmt: skip
     took = generate(staging, [account], workers=1)
     print(f"\ngenerated {args.weeks} weekly snapshots in {took:.0f} s")
-    home = Home(work / "weekly").ensure()
+    home = _new_home(work / "weekly")
     (home.inbox / "weekly").mkdir(parents=True)
     items = sorted((staging / "weekly").iterdir(), key=lambda p: p.name)
     per_week = []

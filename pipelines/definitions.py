@@ -14,7 +14,7 @@ from pipelines.assets.load import load_account_asset
 from pipelines.assets.marts import analytics_views, marts
 from pipelines.assets.metadata import with_contract_metadata
 from pipelines.assets.report import report
-from pipelines.checks import VIEW_CHECKS, metric_identities_hold
+from pipelines.checks import metric_identities_hold
 from pipelines.jobs import backfill_account_job, load_inbox_job, refresh_marts_job
 from pipelines.resources import LnwSettings
 from pipelines.schedules import weekly_marts_refresh
@@ -31,7 +31,7 @@ defs = dg.Definitions(
     assets=dg.with_source_code_references(
         with_contract_metadata([INBOX, load_account_asset, marts, analytics_views, report])
     ),
-    asset_checks=[metric_identities_hold, *VIEW_CHECKS],
+    asset_checks=[metric_identities_hold],
     jobs=[load_inbox_job, backfill_account_job, refresh_marts_job],
     sensors=[
         inbox_sensor,

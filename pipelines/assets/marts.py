@@ -12,10 +12,11 @@ from pipelines.assets.metadata import (
     markdown_preview,
     per_account_latest,
     source_assets,
-    view_summary,
+    table_summary,
 )
 from pipelines.resources import WAREHOUSE_POOL, LnwSettings
 from quality.data_docs import DATA_DOCS_SITE, VALIDATION_RESULTS, build_site
+from quality.view_rules import VIEW_RULES, broken_rows, views_read
 from transforms import metrics
 from transforms.relevance import IdealCustomerProfile, score_relevance, target_company_rows
 from warehouse.catalog import public_views
@@ -203,6 +204,14 @@ def _view_description(relation) -> str:
     return f"Public SQL {what} {relation.name} (a stable contract): {relation.description}"
 
 
+# Each view is evaluated once per refresh, as a table in this in-memory catalog, for both its
+# metadata and its rules; the views other views' rules read stay there until the step's end.
+EVALUATED = "evaluated_views"
+READ_BY_RULES = {read for view in VIEW_RULES for read in views_read(view) if read != view}
+
+
+# The rules do not block: the views are published when they run, so a failure could only keep
+# the report away; each shows on its view's page with the count of rows breaking each rule.
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -215,45 +224,43 @@ def _view_description(relation) -> str:
         )
         for name, relation in PUBLIC_VIEWS.items()
     ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "rules_hold",
+            asset=dg.AssetKey(["analytics", view]),
+            blocking=False,
+            description=f"Every row of analytics.{view} keeps its rules: " + "; ".join(rules) + ".",
+        )
+        for view, rules in VIEW_RULES.items()
+    ],
     pool=WAREHOUSE_POOL,
     can_subset=False,
 )
 def analytics_views(context: dg.AssetExecutionContext, lnw: LnwSettings):
     """The contract views, published: after this step the read copy of the warehouse that
     `lnw sql` and other clients query is replaced, atomically, and the Data Docs show every
-    validation the loads kept."""
+    validation the loads kept. Each view's rules are checked on the rows it held then."""
     home = lnw.paths
+    broken: dict[str, dict[str, int]] = {}
     with lnw.warehouse() as con:
         described = {}
-        for name, relation in PUBLIC_VIEWS.items():
-            contract = contract_metadata(relation)
-            described[name] = {
-                "sql": contract["sql"],
-                "columns_computed_from": contract["columns_computed_from"],
-            }
-            if relation.kind == "macro":
-                continue
-            columns = {c.name for c in relation.columns}
-            dated = "snapshot_date" in columns
-            order = PREVIEW_ORDER.get(name, "account, snapshot_date DESC" if dated else "ALL")
-            rows, accounts, latest, preview = view_summary(
-                con, relation.name, order, per_account="account" in columns, dated=dated
-            )
-            if accounts is None:  # the team views: one row per person or for all accounts
-                accounts = con.execute(
-                    "SELECT count(DISTINCT account) FROM core.snapshots"
-                ).fetchall()[0][0]
-            described[name] |= {
-                "rows": rows,
-                "dagster/row_count": rows,
-                "accounts": accounts,
-                "preview": dg.MetadataValue.md(preview),
+        con.execute(f"ATTACH ':memory:' AS {EVALUATED}")
+        try:
+            con.execute(f"CREATE SCHEMA {EVALUATED}.analytics")
+            for name, relation in PUBLIC_VIEWS.items():
+                contract = contract_metadata(relation)
+                described[name] = {
+                    "sql": contract["sql"],
+                    "columns_computed_from": contract["columns_computed_from"],
+                }
+                if relation.kind == "macro":
+                    continue
+                described[name] |= _evaluate(con, name, relation, broken)
                 # Repeated from the definition: the UI's column lineage reads the latest
                 # materialization.
-                "dagster/column_lineage": contract["dagster/column_lineage"],
-            }
-            if dated:
-                described[name]["latest_snapshots"] = latest
+                described[name]["dagster/column_lineage"] = contract["dagster/column_lineage"]
+        finally:
+            con.execute(f"DETACH {EVALUATED}")
         published = publish_read_copy(con, home.warehouse, home.published)
     # Here, once per refresh, rather than in the loads: the pool makes this step the only
     # builder of the site at a time, however many accounts load side by side.
@@ -264,3 +271,43 @@ def analytics_views(context: dg.AssetExecutionContext, lnw: LnwSettings):
             asset_key=dg.AssetKey(["analytics", name]),
             metadata={**described[name], "published_copy": str(published)},
         )
+    for view, counts in broken.items():
+        failing = [rule for rule, count in counts.items() if count]
+        yield dg.AssetCheckResult(
+            asset_key=dg.AssetKey(["analytics", view]),
+            check_name="rules_hold",
+            passed=not failing,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=f"broken by some rows: {', '.join(failing)}" if failing else None,
+            metadata=counts,
+        )
+
+
+def _evaluate(con: duckdb.DuckDBPyConnection, name: str, relation, broken: dict) -> dict:
+    """Evaluate one view into `EVALUATED`, check its rules there (into ``broken``) and return
+    its metadata: rows, accounts, latest snapshots, preview."""
+    columns = {c.name for c in relation.columns}
+    dated = "snapshot_date" in columns
+    order = PREVIEW_ORDER.get(name, "account, snapshot_date DESC" if dated else "ALL")
+    evaluated = f"{EVALUATED}.analytics.{name}"
+    con.execute(f"CREATE TABLE {evaluated} AS FROM {relation.name}")
+    rows, accounts, latest, preview = table_summary(
+        con, evaluated, order, per_account="account" in columns, dated=dated
+    )
+    if name in VIEW_RULES:
+        broken[name] = broken_rows(con, name, EVALUATED)
+    if name not in READ_BY_RULES:
+        con.execute(f"DROP TABLE {evaluated}")
+    if accounts is None:  # the team views: one row per person or for all accounts
+        accounts = con.execute("SELECT count(DISTINCT account) FROM core.snapshots").fetchall()[0][
+            0
+        ]
+    described = {
+        "rows": rows,
+        "dagster/row_count": rows,
+        "accounts": accounts,
+        "preview": dg.MetadataValue.md(preview),
+    }
+    if dated:
+        described["latest_snapshots"] = latest
+    return described

@@ -175,20 +175,16 @@ def per_account_counts(con: duckdb.DuckDBPyConnection, relation: str, *, dated: 
     return sum(n for *_, n in rows), len(rows), text
 
 
-def view_summary(
-    con: duckdb.DuckDBPyConnection, relation: str, order_by: str, *, per_account: bool, dated: bool
+def table_summary(
+    con: duckdb.DuckDBPyConnection, table: str, order_by: str, *, per_account: bool, dated: bool
 ) -> tuple[int, int | None, str | None, str]:
-    """A view's rows, accounts, latest snapshots (as `per_account_counts`; None where the
-    view has no account column) and preview, from one evaluation of it: over a million
-    people some views cost seconds each time they are evaluated, and the counts and the
-    preview would evaluate them twice."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE summarized_view AS FROM {relation}")
-    try:
-        if per_account:
-            rows, accounts, latest = per_account_counts(con, "summarized_view", dated=dated)
-        else:
-            rows = con.execute("SELECT count(*) FROM summarized_view").fetchall()[0][0]
-            accounts = latest = None
-        return rows, accounts, latest, markdown_preview(con, "summarized_view", order_by)
-    finally:
-        con.execute("DROP TABLE IF EXISTS summarized_view")
+    """A table's rows, accounts, latest snapshots (as `per_account_counts`; None where it has
+    no account column) and preview. For a view, summarize its rows evaluated into a table:
+    over a million people some views cost seconds each time they are evaluated, and the
+    counts and the preview would evaluate them twice."""
+    if per_account:
+        rows, accounts, latest = per_account_counts(con, table, dated=dated)
+    else:
+        rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        accounts = latest = None
+    return rows, accounts, latest, markdown_preview(con, table, order_by)

@@ -362,7 +362,7 @@ def test_weeks_to_cap_at_acceptance_divides_by_the_accepted_share(team):
 def test_every_view_check_passes(team):
     con = duckdb.connect(str(team.warehouse), read_only=True)
     try:
-        from pipelines.checks import VIEW_RULES
+        from quality.view_rules import VIEW_RULES
 
         for view, rules in VIEW_RULES.items():
             for rule, sql in rules.items():

@@ -15,10 +15,11 @@ from inbox.home import Home
 from lnw.samples import write_account_exports
 from pipelines.assets.ingest import RELATIONSHIP_SNAPSHOTS
 from pipelines.assets.marts import analytics_views, marts
-from pipelines.checks import VIEW_RULES, metric_identities_hold
+from pipelines.checks import metric_identities_hold
 from pipelines.definitions import defs
 from pipelines.resources import LnwSettings
 from quality.partial_export import ACCEPT_TAG
+from quality.view_rules import VIEW_RULES
 from tests.conftest import run_lnw
 
 D1, D2 = dt.date(2026, 11, 6), dt.date(2026, 11, 20)
@@ -440,7 +441,10 @@ def test_broken_metric_identities_stop_the_publication(home, tmp_path):
     run_job("load_inbox")
     refresh = [marts, analytics_views, metric_identities_hold]
     run_selected(refresh, only(marts))
-    guarded = only(analytics_views) | dg.AssetSelection.checks(metric_identities_hold)
+    # The views with their own checks (the rules, checked by the step that publishes them).
+    guarded = dg.AssetSelection.assets(analytics_views) | dg.AssetSelection.checks(
+        metric_identities_hold
+    )
     assert run_selected(refresh, guarded)["metric_identities_hold"].passed
     home.published.unlink()
     corrupt(home, "UPDATE marts.reach SET mutual = mutual + 1")

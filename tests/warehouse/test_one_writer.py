@@ -75,7 +75,6 @@ def test_metric_steps_queue_in_one_pool_and_loads_take_the_warehouse_lock_only(t
         "marts",
         "analytics_views",
         "marts__reach_metric_identities_hold",
-        "view_rules_hold",
     }
     assert set(pools.values()) == {WAREHOUSE_POOL}
     home = Home(tmp_path).ensure()

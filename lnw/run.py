@@ -360,6 +360,12 @@ def run_backfill(home: Home, account: str, icp: str | None = None) -> int:
 def _refresh_marts(defs, instance, tags: dict[str, str]) -> list[str]:
     """Run the metrics refresh (which publishes the views); its failure, in words, if any."""
     progress("lnw: refreshing metrics and publishing the analytics views")
+    from quality import worker
+    from report.render import warm_up
+
+    # The second process draws half of the report's charts (report.render.draw_beside): it
+    # imports matplotlib now, while this one computes the metrics.
+    worker.beside(warm_up)
     # Not in one opening of the warehouse, unlike the load: each step waits for a slot of the
     # warehouse pool, and a run holding the warehouse between its steps would stop another
     # run's step that holds a slot and waits for the warehouse (and wait for that slot).

@@ -6,7 +6,8 @@ command starts, a second process imports GX on the second core while the first i
 Dagster, scans the inbox and parses and stores the first account's files; later its
 validations run while the first process stores raw rows (DuckDB, on the other core).
 Batches go to it as plain data (`quality.validation.Rule`, a Polars frame) and its reports
-come back as they are.
+come back as they are. Once the loads are validated it is idle, and draws half of the
+report's charts (`beside`, `report.render.draw_beside`).
 
 Without `start()` (a Dagster step process, the UI, the daemon, a test), validations run in
 the calling process, when their report is asked for.
@@ -22,10 +23,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
 
 from quality.validation import Batch, ValidationReport, validate_batch
 
 _POOL: list[ProcessPoolExecutor] = []
+T = TypeVar("T")
 # Work this process does the first time it would otherwise sit waiting for a report.
 _WHILE_WAITING: list[Callable[[], None]] = []
 
@@ -114,6 +117,20 @@ class Pending:
             except BrokenProcessPool:
                 stop()
         return validate_batch(self.batch, run_name=self.run_name)
+
+
+def beside(work: Callable[..., T], *args) -> Future[T] | None:
+    """Have the validation process do ``work(*args)`` (a function of a module, and arguments
+    that pickle), after the validations already submitted; None when it does not run. For
+    CPU work of this process's that can go beside it once the loads are validated (the
+    report's charts)."""
+    if not _POOL:
+        return None
+    try:
+        return _POOL[0].submit(work, *args)
+    except BrokenProcessPool:
+        stop()
+        return None
 
 
 def submit(batch: Batch, *, run_name: str) -> Pending:

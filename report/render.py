@@ -18,8 +18,10 @@ import itertools
 import math
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -577,16 +579,54 @@ def _people(rows: list[dict]) -> list[dict]:
     return [row | {"link": _link(row.get("profile_url"))} for row in rows]
 
 
-def _account(account: str, data: dict) -> dict:
+def _charts_of(account: str, data: dict) -> list[tuple[Callable[[Any], Chart], Any]]:
+    """The account's charts, each as the function that draws it and its rows."""
     snaps = data["snapshots"][account]
-    charts = [audience_chart(snaps), churn_chart(snaps)]
+    charts: list[tuple[Callable[[Any], Chart], Any]] = [
+        (audience_chart, snaps),
+        (churn_chart, snaps),
+    ]
     growth = data["growth"].get(account)
     if growth:
-        charts.append(growth_chart(growth))
-    charts.append(relevance_chart(snaps))
+        charts.append((growth_chart, growth))
+    charts.append((relevance_chart, snaps))
     composition = data["composition"].get(account)
     if composition:
-        charts.append(composition_chart(composition))
+        charts.append((composition_chart, composition))
+    return charts
+
+
+def draw(charts: list[tuple[Callable[[Any], Chart], Any]]) -> list[Chart]:
+    """Draw each chart with the report's styles."""
+    import matplotlib
+
+    # Styles apply to what is created inside the context: the figures, not only their saving.
+    with matplotlib.rc_context(_RC), warnings.catch_warnings():
+        # Names in scripts the default font lacks: the SVG keeps them as text, and the
+        # browser draws them with its own fonts.
+        warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
+        return [chart(rows) for chart, rows in charts]
+
+
+def draw_beside(charts: list[tuple[Callable[[Any], Chart], Any]]) -> list[Chart]:
+    """Draw the charts, every other one in the second process of `lnw run` when it runs
+    (quality/worker.py), idle once the loads' validations are done: matplotlib holds one core
+    for 0.1 s a chart, and 5 accounts have 26 of them."""
+    from quality import worker
+
+    theirs = worker.beside(draw, charts[1::2]) if len(charts) > 1 else None
+    if theirs is None:
+        return draw(charts)
+    mine = draw(charts[::2])
+    try:
+        drawn = theirs.result()
+    except Exception:  # the process died: draw them here
+        drawn = draw(charts[1::2])
+    return [chart for pair in itertools.zip_longest(mine, drawn) for chart in pair if chart]
+
+
+def _account(account: str, data: dict, charts: list[Chart]) -> dict:
+    snaps = data["snapshots"][account]
     lists = {
         name: _people(data[name].get(account, []))
         for name in ("reengage", "stale", "candidates", "job_changes")
@@ -619,23 +659,22 @@ def render_report(published: Path) -> str:
             f"the warehouse {published} has no snapshot with metrics yet: drop exports into "
             "the inbox and run `lnw run`"
         )
-    import matplotlib
-
-    # Styles apply to what is created inside the context: the figures, not only their saving.
-    with matplotlib.rc_context(_RC), warnings.catch_warnings():
-        # Names in scripts the default font lacks: the SVG keeps them as text, and the
-        # browser draws them with its own fonts.
-        warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
-        accounts = [_account(account, data) for account in data["snapshots"]]
-        team = None
-        if len(accounts) > 1 and data["team_reach"]:
-            reach = data["team_reach"][0]
-            team = {
-                "reach": reach,
-                "chart": team_chart(reach),
-                "shared": _people(data["team_overlap"]),
-                "listed": data["team_overlap"][0]["listed"] if data["team_overlap"] else 0,
-            }
+    names = list(data["snapshots"])
+    planned = [_charts_of(account, data) for account in names]
+    reach = data["team_reach"][0] if len(names) > 1 and data["team_reach"] else None
+    drawn = iter(draw_beside([*itertools.chain(*planned), *([(team_chart, reach)] * bool(reach))]))
+    accounts = [
+        _account(account, data, list(itertools.islice(drawn, len(charts))))
+        for account, charts in zip(names, planned, strict=True)
+    ]
+    team = None
+    if reach:
+        team = {
+            "reach": reach,
+            "chart": next(drawn),
+            "shared": _people(data["team_overlap"]),
+            "listed": data["team_overlap"][0]["listed"] if data["team_overlap"] else 0,
+        }
     return (
         _environment()
         .get_template("report.html.j2")

@@ -102,6 +102,15 @@ def test_each_account_and_the_team_have_a_section_of_titled_charts(reported):
         assert re.search(r'<p class="alt">.{20,}</p>', figure, flags=re.DOTALL)
 
 
+def test_charts_drawn_beside_the_run_equal_charts_drawn_in_place(reported):
+    # `lnw run` draws every other chart in its second process; `lnw report` draws all here.
+    home, page = reported
+    from_run = (home.root / "report.html").read_text(encoding="utf-8")
+    svgs = re.compile(r"<svg.*?</svg>", re.DOTALL)
+    assert len(svgs.findall(page)) == 11  # 5 charts per account, and the team's
+    assert svgs.findall(from_run) == svgs.findall(page)
+
+
 def test_the_page_fetches_nothing_and_runs_nothing(reported):
     _, page = reported
     parsed = Page()

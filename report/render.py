@@ -662,7 +662,10 @@ def render_report(published: Path) -> str:
     names = list(data["snapshots"])
     planned = [_charts_of(account, data) for account in names]
     reach = data["team_reach"][0] if len(names) > 1 and data["team_reach"] else None
-    drawn = iter(draw_beside([*itertools.chain(*planned), *([(team_chart, reach)] * bool(reach))]))
+    charts = list(itertools.chain(*planned))
+    if reach:
+        charts.append((team_chart, reach))
+    drawn = iter(draw_beside(charts))
     accounts = [
         _account(account, data, list(itertools.islice(drawn, len(charts))))
         for account, charts in zip(names, planned, strict=True)

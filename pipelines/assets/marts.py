@@ -299,9 +299,8 @@ def _evaluate(con: duckdb.DuckDBPyConnection, name: str, relation, broken: dict)
     if name not in READ_BY_RULES:
         con.execute(f"DROP TABLE {evaluated}")
     if accounts is None:  # the team views: one row per person or for all accounts
-        accounts = con.execute("SELECT count(DISTINCT account) FROM core.snapshots").fetchall()[0][
-            0
-        ]
+        query = "SELECT count(DISTINCT account) FROM core.snapshots"
+        accounts = con.execute(query).fetchall()[0][0]
     described = {
         "rows": rows,
         "dagster/row_count": rows,

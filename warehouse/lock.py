@@ -144,8 +144,10 @@ def _put_down_if_logged(database: Path) -> None:
     log has passed `KEPT_WAL_LIMIT`. DuckDB holds what was committed since the last checkpoint
     in memory as well: a teams account's load is 67 MB of log, and 5 kept open added 330 MB
     to the run's peak; closed after each account instead, the account steps took about 1 s
-    more. Checked after every block, not only between accounts: one large account's raw rows
-    pass the limit before its write, where its memory peaks."""
+    more. Checked after every block, not only between accounts, so that one account's own
+    phases cannot gather more than the limit either. (A single large insert does not count
+    here: DuckDB writes it straight to the file, and the 1M-follower snapshot left 6 MB of
+    log; that is why `lnw run` does not keep the file open for one account.)"""
     wal = database.with_name(database.name + ".wal")
     if wal.exists() and wal.stat().st_size > KEPT_WAL_LIMIT:
         _put_down(database)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +17,27 @@ SAMPLE_ICP = Path(__file__).parents[1] / "transforms" / "sample_icp.yaml"
 
 # Dagster's instance settings for this home: runs, schedules and sensor ticks are kept in it,
 # so the runs `lnw` makes show in the UI; the pool serializes writers of the DuckDB file.
+# The storage is Dagster's SQLite one (the same files), keeping its connections open
+# (pipelines/dagster_storage.py).
 _DAGSTER_YAML = """\
+# Written by lnw. Runs, event logs and schedules live beside this file.
+telemetry:
+  enabled: false
+storage:
+  custom:
+    module: pipelines.dagster_storage
+    class: HomeStorage
+    config:
+      base_dir: {base_dir}
+concurrency:
+  pools:
+    default_limit: 1
+  runs:
+    max_concurrent_runs: 4
+"""
+# What earlier versions wrote, replaced on first use: the same storage files, opened per event.
+_EARLIER_DAGSTER_YAMLS = (
+    """\
 # Written by lnw. Runs, event logs and schedules live beside this file.
 telemetry:
   enabled: false
@@ -24,7 +46,15 @@ concurrency:
     default_limit: 1
   runs:
     max_concurrent_runs: 4
-"""
+""",
+)
+
+
+def _written_by_lnw(text: str) -> bool:
+    """An earlier version's file, or this version's for a home since moved (its storage
+    folder is an absolute path: Dagster gives a custom storage no other way to find it)."""
+    ours = re.escape(_DAGSTER_YAML).replace(re.escape("{base_dir}"), ".*")
+    return text in _EARLIER_DAGSTER_YAMLS or re.fullmatch(ours, text) is not None
 
 
 @dataclass(frozen=True)
@@ -73,8 +103,10 @@ class Home:
         for folder in (self.inbox, self.archive, self.quarantine, self.dagster):
             folder.mkdir(parents=True, exist_ok=True)
         config = self.dagster / "dagster.yaml"
-        if not config.exists():
-            config.write_text(_DAGSTER_YAML)
+        wanted = _DAGSTER_YAML.replace("{base_dir}", json.dumps(str(self.dagster.resolve())))
+        current = config.read_text() if config.exists() else None
+        if current is None or (current != wanted and _written_by_lnw(current)):
+            config.write_text(wanted)
         return self
 
     @property

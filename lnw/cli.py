@@ -199,8 +199,10 @@ def entry() -> None:
     With Dagster, Great Expectations, Polars and DuckDB loaded, Python spent 1 to 3 s
     tearing their modules down after `lnw run` had printed its summary (measured on the small
     inbox of benchmarks/targets.py). Everything is written by then: the warehouse and
-    Dagster's storage are closed, and the output is flushed here."""
+    Dagster's storage are closed (its SQLite connections here), and the output is flushed."""
     code = main()
+    if (storage := sys.modules.get("pipelines.dagster_storage")) is not None:
+        storage.close_all()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -23,7 +23,8 @@ validation and classification run with it closed, beside other accounts' loads:
     2. parse the new items; read back the stored files this load needs            (closed)
        (locked for the read, if any), hand the files to the raw suites
     3. store the new items' raw rows, while GX judges their files                 (locked)
-    4. key, gate, classify, validate the snapshots                                (closed)
+       and a thread keys and gates the observations                               (closed)
+    4. classify, validate the snapshots                                           (closed)
        (an observation arriving late may need more stored files: one more read)
     5. write the observations, the changed snapshots and the history, at once     (locked)
 """
@@ -33,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 
@@ -254,14 +256,15 @@ def load_account(
             load.files.read(con, wanted)
     with clock("submit checks"):
         load.submit_checks()
-    # The raw suites judge the parsed frames, not the stored rows: they run meanwhile.
-    with clock("store raw"), warehouse() as con:
-        outcomes = _store_items(con, read)
-    with clock("validate and key"):
-        load.judge()
-    with clock("gate and plan"):
-        load.gate()
-        load.plan()
+    # The raw suites judge the parsed frames, not the stored rows, and keying needs only the
+    # frames too: a thread waits for the suites and keys while DuckDB stores the rows here
+    # (both let go of the GIL, as Polars does). The warehouse stays in this thread: a kept
+    # connection belongs to the thread that opened it (warehouse/lock.py).
+    with ThreadPoolExecutor(1, thread_name_prefix="judge") as judging:
+        judged = judging.submit(_judge, clock, load)
+        with clock("store raw"), warehouse() as con:
+            outcomes = _store_items(con, read)
+        judged.result()
     wanted = load.files_wanted_then()
     if wanted:
         with clock("read more"), warehouse() as con:
@@ -296,6 +299,14 @@ class _Clock:
             yield
         finally:
             self.timings[phase] = self.timings.get(phase, 0.0) + time.perf_counter() - started
+
+
+def _judge(clock: _Clock, load: _Load) -> None:
+    with clock("validate and key"):
+        load.judge()
+    with clock("gate and plan"):
+        load.gate()
+        load.plan()
 
 
 def _store_items(con: duckdb.DuckDBPyConnection, read: list[ReadItem]) -> list[ItemOutcome]:

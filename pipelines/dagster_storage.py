@@ -94,8 +94,11 @@ def _begun(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
-class HomeRunStorage(SqliteRunStorage):
-    _engines = _Engines()
+class _OneFile:
+    """`connect` of a storage kept in one file (runs, schedules), on the class's engines."""
+
+    _engines: _Engines
+    _conn_string: str
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -103,13 +106,12 @@ class HomeRunStorage(SqliteRunStorage):
             yield conn
 
 
-class HomeScheduleStorage(SqliteScheduleStorage):
+class HomeRunStorage(_OneFile, SqliteRunStorage):
     _engines = _Engines()
 
-    @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        with _begun(self._engines.get(self._conn_string)) as conn:
-            yield conn
+
+class HomeScheduleStorage(_OneFile, SqliteScheduleStorage):
+    _engines = _Engines()
 
 
 class HomeEventLogStorage(SqliteEventLogStorage):

@@ -186,6 +186,77 @@ def one_large_snapshot(args, work: Path) -> None:
     with PeakRss() as rss:
         phases = load_once(home, "big")
     print_phases("one large snapshot", phases, floor, rows, rss.peak)
+    stored, published = storage_floor(home, work / "storage-floor")
+    print(
+        f"  DuckDB alone, writing what was stored once from memory: {stored:.2f} s "
+        f"({stored / floor:.1f}x floor), the readers' copy {published:.2f} s "
+        f"({published / floor:.1f}x); together {(stored + published) / floor:.1f}x floor"
+    )
+
+
+# What a load writes: the raw rows, the snapshot, its history and its scores.
+STORED_TABLES = (
+    "raw.connections",
+    "raw.invitations",
+    "raw.messages",
+    "raw.followers",
+    "core.relationship_snapshots",
+    "core.relationship_history",
+    "marts.contact_relevance",
+)
+
+
+def storage_floor(home, scratch: Path) -> tuple[float, float]:
+    """The least DuckDB takes to store what the warehouse keeps of the load just made, with
+    nothing else to do: each table the load wrote, held in memory first (untimed), written
+    into a new file by one CREATE TABLE AS (DuckDB's fastest path: compressed straight into
+    the file, no write-ahead log) and checkpointed; then the readers' copy of it, as
+    `publish_read_copy` writes it but without the views. Seconds of each."""
+    import duckdb
+
+    from warehouse.database import (
+        READER_LATEST_SNAPSHOT_TABLES,
+        READER_STORAGE_VERSION,
+        READER_TABLES,
+    )
+
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    loaded = duckdb.connect(str(home.warehouse), read_only=True)
+    copied = set(READER_TABLES) | set(READER_LATEST_SNAPSHOT_TABLES)
+    held = {t: loaded.sql(f"FROM {t}").to_arrow_table() for t in {*STORED_TABLES, *copied}}
+    loaded.close()
+    con = duckdb.connect(str(scratch / "writer.duckdb"))
+    for schema in ("raw", "core", "marts"):
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for table, rows in held.items():
+        con.register(f"held_{table.replace('.', '_')}", rows)
+    for table in held:
+        if table not in STORED_TABLES:  # small: not timed
+            con.execute(f"CREATE TABLE {table} AS FROM held_{table.replace('.', '_')}")
+    con.execute("CHECKPOINT")
+    started = time.perf_counter()
+    for table in STORED_TABLES:
+        con.execute(f"CREATE TABLE {table} AS FROM held_{table.replace('.', '_')}")
+    con.execute("CHECKPOINT")
+    stored = time.perf_counter() - started
+    for table in held:
+        con.unregister(f"held_{table.replace('.', '_')}")
+    del held
+    started = time.perf_counter()
+    con.execute(
+        f"ATTACH '{scratch / 'copy.duckdb'}' AS copy (STORAGE_VERSION '{READER_STORAGE_VERSION}')"
+    )
+    for schema in ("main", "raw", "core", "marts"):
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS copy.{schema}")
+    # One snapshot: all of it is the latest.
+    for table in sorted(copied):
+        con.execute(f"CREATE TABLE copy.{table} AS FROM {table}")
+    con.execute("DETACH copy")
+    published = time.perf_counter() - started
+    con.close()
+    shutil.rmtree(scratch)
+    return stored, published
 
 
 def weekly_snapshots(args, work: Path) -> None:

@@ -308,18 +308,24 @@ related AS (
     FROM core.relationship_snapshots AS r
     JOIN latest AS l ON l.account = r.account AND l.snapshot_date = r.snapshot_date
     WHERE r.is_connection OR r.relationship IN ('mutual', 'follower_only')
+),
+-- The people of two or more accounts are found on their keys alone, and only they are then
+-- grouped with their names and URLs: grouping everyone with those took twice the time and
+-- held 0.3 GiB more for an account of a million followers (0.36 s against 0.17 s).
+shared AS (
+    SELECT person_key FROM related GROUP BY person_key HAVING count(*) >= 2
 )
 SELECT
-    person_key,
+    r.person_key,
     -- The name and URL as the first account (in the sorted list) has them.
-    arg_min(full_name, account) AS full_name,
-    arg_min(profile_url, account) AS profile_url,
-    list_sort(list(account)) AS accounts,
-    count(*) FILTER (WHERE is_connection) AS connected_accounts,
-    count(*) FILTER (WHERE is_following) AS following_accounts
-FROM related
-GROUP BY person_key
-HAVING count(*) >= 2;
+    arg_min(r.full_name, r.account) AS full_name,
+    arg_min(r.profile_url, r.account) AS profile_url,
+    list_sort(list(r.account)) AS accounts,
+    count(*) FILTER (WHERE r.is_connection) AS connected_accounts,
+    count(*) FILTER (WHERE r.is_following) AS following_accounts
+FROM related AS r
+SEMI JOIN shared AS s ON s.person_key = r.person_key
+GROUP BY r.person_key;
 
 -- For teams: the audience and network of all accounts, each person counted once, at each
 -- account's latest snapshot. Follower figures cover the accounts with a follower list.
@@ -336,22 +342,27 @@ listed AS (
     FROM latest AS l
     JOIN core.snapshots AS s ON s.account = l.account AND s.snapshot_date = l.snapshot_date
 ),
+-- Each person once, with how many accounts they follow and are connected to: three
+-- count(DISTINCT) over every row held three sets of keys (a million followers: 0.25-0.29 s
+-- against 0.12-0.13 s, and 130 MB more).
 people AS (
     SELECT
-        r.account, r.person_key, r.is_connection,
-        r.relationship IN ('mutual', 'follower_only') AS is_following
+        r.person_key,
+        count(*) FILTER (WHERE r.relationship IN ('mutual', 'follower_only')) AS following,
+        count(*) FILTER (WHERE r.is_connection) AS connected
     FROM core.relationship_snapshots AS r
     JOIN latest AS l ON l.account = r.account AND l.snapshot_date = r.snapshot_date
+    WHERE r.is_connection OR r.relationship IN ('mutual', 'follower_only')
+    GROUP BY r.person_key
 ),
 counted AS (
     -- One row even without people: aggregates without GROUP BY.
     SELECT
-        count(*) FILTER (WHERE is_following) AS followers_sum,
-        count(DISTINCT person_key) FILTER (WHERE is_following) AS unique_followers,
-        count(*) FILTER (WHERE is_connection) AS connections_sum,
-        count(DISTINCT person_key) FILTER (WHERE is_connection) AS unique_connections,
-        count(DISTINCT person_key) FILTER (WHERE is_connection OR is_following)
-            AS unique_people
+        CAST(coalesce(sum(following), 0) AS BIGINT) AS followers_sum,
+        count(*) FILTER (WHERE following > 0) AS unique_followers,
+        CAST(coalesce(sum(connected), 0) AS BIGINT) AS connections_sum,
+        count(*) FILTER (WHERE connected > 0) AS unique_connections,
+        count(*) AS unique_people
     FROM people
 ),
 accounts AS (

@@ -120,22 +120,48 @@ def test_nobody_is_both_to_reengage_and_active(examples):
 
 
 @pytest.mark.parametrize("examples", EXAMPLES)
-def test_team_reach_counts_each_person_at_most_once(examples):
+def test_team_views_count_each_person_once(examples):
     @examples_of(examples)
     @given(TEAMS)
     def check(team):
         con = warehouse(team)
-        (row,) = con.execute("SELECT * FROM analytics.team_reach").fetchall()
-        accounts, followers_sum, unique_followers, connections_sum, unique_connections, people = row
-        assert accounts == len(team)
-        if any(a["listed"] for a in team.values()):
-            assert unique_followers <= followers_sum
-        else:
-            assert followers_sum is None and unique_followers is None
-        assert unique_connections <= connections_sum
-        assert max(unique_connections, unique_followers or 0) <= people
-        overlap = con.execute("SELECT accounts FROM analytics.team_overlap").fetchall()
-        assert all(len(accounts) >= 2 and accounts == sorted(accounts) for (accounts,) in overlap)
+        following = {
+            (name, key)
+            for name, a in team.items()
+            for key, p in a["people"].items()
+            if p["relationship"] in ("mutual", "follower_only")
+        }
+        connected = {
+            (name, key) for name, a in team.items() for key, p in a["people"].items()
+            if p["connected"]
+        }  # fmt: skip
+        listed = any(a["listed"] for a in team.values())
+        assert con.execute("SELECT * FROM analytics.team_reach").fetchall() == [
+            (
+                len(team),
+                len(following) if listed else None,
+                len({key for _, key in following}) if listed else None,
+                len(connected),
+                len({key for _, key in connected}),
+                len({key for _, key in following | connected}),
+            )
+        ]
+        related: dict[str, list[str]] = {}
+        for name, key in sorted(following | connected):
+            related.setdefault(key, []).append(name)
+        expected = [
+            (key, key, names, sum((n, key) in connected for n in names),
+             sum((n, key) in following for n in names))
+            for key, names in sorted(related.items())
+            if len(names) >= 2
+        ]  # fmt: skip
+        assert (
+            con.execute(
+                "SELECT person_key, full_name, accounts, connected_accounts, following_accounts "
+                "FROM analytics.team_overlap ORDER BY person_key"
+            ).fetchall()
+            == expected
+        )
 
     check()
 

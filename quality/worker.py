@@ -19,6 +19,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import pickle
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -102,7 +103,12 @@ class Pending:
         self._future: Future[ValidationReport] | None = None
         if _POOL:
             try:
-                self._future = _POOL[0].submit(validate_batch, batch, run_name=run_name)
+                # Pickled here, not by the pool's feeder thread: with a frame pickled in that
+                # thread while another ran a Polars query calling Python (the keys' NFC), a
+                # load hung once, every thread waiting on Polars' own threads. Polars is then
+                # used only by threads that do it anyway.
+                payload = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+                self._future = _POOL[0].submit(_validate_pickled, payload, run_name)
             except BrokenProcessPool:
                 stop()  # it died (killed, out of memory): validate here from now on
 
@@ -117,6 +123,10 @@ class Pending:
             except BrokenProcessPool:
                 stop()
         return validate_batch(self.batch, run_name=self.run_name)
+
+
+def _validate_pickled(payload: bytes, run_name: str) -> ValidationReport:
+    return validate_batch(pickle.loads(payload), run_name=run_name)
 
 
 def beside(work: Callable[..., T], *args) -> Future[T] | None:

@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 import settings
-from warehouse.database import connect, writer
+from warehouse.database import connect, writable, writer
 
 # Re-entrant within a process: a step that holds the warehouse may call code that opens it
 # again (DuckDB shares one database instance between the connections of a process).
@@ -188,7 +188,7 @@ def _open(database: Path, stack: ExitStack) -> duckdb.DuckDBPyConnection:
     """Take the lock and open the file; ``stack`` closes the connection, then releases it."""
     stack.enter_context(warehouse_lock(database))
     if database.exists() and _MIGRATED.get(database) == database.stat().st_ino:
-        con = writer(duckdb.connect(str(database)))
+        con = writer(writable(database))
     else:
         con = connect(database)
         _MIGRATED[database] = database.stat().st_ino

@@ -8,6 +8,7 @@ them: `lnw sql` should not pay for Dagster.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from pathlib import Path
@@ -97,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     ui = with_home(commands.add_parser("ui", help="the Dagster UI on 127.0.0.1"))
     ui.add_argument("--port", type=int, default=3000)
     args = parser.parse_args(argv)
+    if args.command not in ("demo", "run", "backfill"):
+        gc.enable()  # off while `lnw` starts (entry); the loads turn it on in lnw.run._instance
     if getattr(args, "workers", 1) < 1:
         parser.error("--workers must be at least 1")
     if (getattr(args, "limit", None) or 0) < 0:
@@ -200,7 +203,13 @@ def entry() -> None:
     With Dagster, Great Expectations, Polars and DuckDB loaded, Python spent 1 to 3 s
     tearing their modules down after `lnw run` had printed its summary (measured on the small
     inbox of benchmarks/targets.py). Everything is written by then: the warehouse and
-    Dagster's storage are closed (its SQLite connections here), and the output is flushed."""
+    Dagster's storage are closed (its SQLite connections here), and the output is flushed.
+
+    Python's cyclic garbage collector is off while a load command starts: importing
+    Dagster, the definitions and what they use makes hundreds of thousands of objects that
+    live as long as the process, and the collector walked them again and again. It runs
+    again once Dagster's instance is open, with them set aside (`lnw.run._instance`)."""
+    gc.disable()
     code = main()
     if (storage := sys.modules.get("pipelines.dagster_storage")) is not None:
         storage.close_all()

@@ -4,6 +4,7 @@ process, with Dagster's storage inside the home, so the runs made here show in t
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import socket
 import sys
@@ -67,6 +68,17 @@ def _instance(home: Home):
         instance.get_runs(limit=1)
         instance.get_dynamic_partitions("accounts")
         instance.all_instigator_state()
+    if not gc.isenabled():
+        # The start-up is over (lnw.cli.entry): what it made lives as long as the process,
+        # and the collector need not walk it again. What survives two collections from now
+        # on is mostly long-lived too (modules imported later, Dagster's events), so full
+        # collections are ten times rarer than Python's default: on teams
+        # (benchmarks/targets.py) the collector took 0.10 s of `lnw run` instead of 0.52 s,
+        # and 1.14 s with neither change.
+        gc.freeze()
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, 100)
+        gc.enable()
     return instance
 
 
